@@ -1,0 +1,57 @@
+"""Aftersales: an after-sales RMA and service-order API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from service.config import Settings
+
+#: The API's blueprints, registered in this order.
+BLUEPRINTS = ("service.cases.routes", "service.customers.routes")
+
+
+def create_app(**overrides: Any) -> Flask:
+    """The app factory. `overrides` replace settings read from the environment."""
+    from importlib import import_module
+
+    from service import cli, db, health, redis_conn
+    from service.api import API_PREFIX, Api
+
+    settings = Settings.from_env(**overrides)
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        API_TITLE="Aftersales API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_REDOC_PATH="docs",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Track after-sales cases from intake to follow-up. "
+                "Authenticate with `Authorization: Bearer <storefront API key>`."
+            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        },
+    )
+
+    database = db.Database(settings.database_url, echo=settings.sql_echo)
+    app.extensions["database"] = database
+    app.teardown_appcontext(db.close_session)
+    redis_conn.init_app(app)
+
+    api = Api(app)
+    for module in BLUEPRINTS:
+        blp = import_module(module).blp
+        api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,117 @@
+"""Opening a case: numbering, customer, items and their eligibility, first-response clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from service.cases.eligibility import decide
+from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, CaseStatus
+from service.customers.service import upsert_customer
+from service.db import utcnow
+from service.storefronts.models import Storefront
+
+
+def next_case_number(session: Session, storefront: Storefront) -> str:
+    """Allocate the storefront's next case number.
+
+    The UPDATE ... RETURNING locks the storefront row until commit, so concurrent
+    creations on PostgreSQL queue for a number instead of reading the same one.
+    """
+    seq = session.execute(
+        update(Storefront)
+        .where(Storefront.id == storefront.id)
+        .values(case_seq=Storefront.case_seq + 1)
+        .returning(Storefront.case_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return f"{storefront.case_prefix}-{seq:06d}"
+
+
+def open_case(session: Session, storefront: Storefront, data: dict[str, Any]) -> Case:
+    now = utcnow()
+    customer = upsert_customer(session, storefront.id, data["customer"])
+    case = Case(
+        storefront_id=storefront.id,
+        number=next_case_number(session, storefront),
+        kind=data["kind"],
+        channel=data.get("channel", CaseChannel.api),
+        priority=data.get("priority", CasePriority.normal),
+        status=CaseStatus.open,
+        customer=customer,
+        order_reference=data.get("order_reference"),
+        description=data["description"],
+        first_response_due_at=now + timedelta(hours=storefront.first_response_hours),
+        created_at=now,
+        updated_at=now,
+    )
+    for position, item in enumerate(data.get("items", [])):
+        case.items.append(_item(storefront, item, position, now))
+    session.add(case)
+    session.flush()
+    return case
+
+
+def _item(storefront: Storefront, data: dict[str, Any], position: int, now: datetime) -> CaseItem:
+    eligibility = decide(
+        purchase_date=data["purchase_date"],
+        opened_on=now.date(),
+        warranty_months=data.get("warranty_months", storefront.warranty_months),
+        return_window_days=storefront.return_window_days,
+    )
+    return CaseItem(
+        position=position,
+        sku=data["sku"],
+        name=data["name"],
+        serial_number=data.get("serial_number"),
+        purchase_date=data["purchase_date"],
+        quantity=data.get("quantity", 1),
+        warranty_months=eligibility.warranty_months,
+        warranty_until=eligibility.warranty_until,
+        in_warranty=eligibility.in_warranty,
+        return_window_days=eligibility.return_window_days,
+        return_until=eligibility.return_until,
+        returnable=eligibility.returnable,
+    )
+
+
+def parse_case_ref(ref: str) -> uuid.UUID | str:
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        return ref.strip().upper()
+
+
+def get_case(session: Session, storefront_id: uuid.UUID, ref: str) -> Case | None:
+    """A case of this storefront by id or case number; None for anyone else's."""
+    key = parse_case_ref(ref)
+    column = Case.id if isinstance(key, uuid.UUID) else Case.number
+    return session.scalars(
+        select(Case).where(Case.storefront_id == storefront_id, column == key)
+    ).one_or_none()
+
+
+def cases_query(
+    storefront_id: uuid.UUID, filters: dict[str, Any], now: datetime | None = None
+) -> Select[Any]:
+    stmt = select(Case).where(Case.storefront_id == storefront_id)
+    if filters.get("status"):
+        stmt = stmt.where(Case.status.in_(filters["status"]))
+    if filters.get("kind"):
+        stmt = stmt.where(Case.kind.in_(filters["kind"]))
+    if "customer_id" in filters:
+        stmt = stmt.where(Case.customer_id == filters["customer_id"])
+    if "order_reference" in filters:
+        stmt = stmt.where(Case.order_reference == filters["order_reference"])
+    if "created_after" in filters:
+        stmt = stmt.where(Case.created_at >= filters["created_after"])
+    if "created_before" in filters:
+        stmt = stmt.where(Case.created_at < filters["created_before"])
+    if "overdue" in filters:
+        late = Case.first_responded_at.is_(None) & (Case.first_response_due_at < (now or utcnow()))
+        stmt = stmt.where(late if filters["overdue"] else ~late)
+    return stmt

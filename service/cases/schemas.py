@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import marshmallow as ma
+
+from service.api import CursorArgsSchema, Schema
+from service.cases.eligibility import case_eligibility, return_explanation, warranty_explanation
+from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus
+from service.customers.schemas import CustomerInSchema, CustomerSchema
+from service.db import utcnow
+
+MAX_ITEMS = 50
+
+
+def _not_in_future(value: date) -> None:
+    # A day of slack: it is already tomorrow in UTC+14 while it is today in UTC.
+    if value > datetime.now(UTC).date() + timedelta(days=1):
+        raise ma.ValidationError("Purchase date cannot be in the future.")
+
+
+class CaseItemInSchema(Schema):
+    sku = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    serial_number = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+    purchase_date = ma.fields.Date(required=True, validate=_not_in_future)
+    quantity = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=1000))
+    warranty_months = ma.fields.Integer(
+        strict=True,
+        validate=ma.validate.Range(min=0, max=240),
+        metadata={"description": "Overrides the storefront's warranty length for this item."},
+    )
+
+
+class CaseCreateSchema(Schema):
+    kind = ma.fields.Enum(CaseKind, by_value=True, required=True)
+    channel = ma.fields.Enum(CaseChannel, by_value=True, metadata={"description": "Default api."})
+    priority = ma.fields.Enum(
+        CasePriority, by_value=True, metadata={"description": "Default normal."}
+    )
+    customer = ma.fields.Nested(CustomerInSchema, required=True)
+    order_reference = ma.fields.String(validate=ma.validate.Length(min=1, max=128))
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+    items = ma.fields.List(
+        ma.fields.Nested(CaseItemInSchema),
+        validate=ma.validate.Length(max=MAX_ITEMS),
+        metadata={"description": "Required (one or more) for repair, return and exchange."},
+    )
+
+    @ma.validates_schema
+    def _items_for_item_kinds(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data["kind"].needs_items and not data.get("items"):
+            raise ma.ValidationError(
+                f"A {data['kind'].value} case needs at least one item.", "items"
+            )
+
+
+class WarrantySchema(Schema):
+    covered = ma.fields.Boolean(attribute="in_warranty")
+    months = ma.fields.Integer(attribute="warranty_months")
+    until = ma.fields.Date(attribute="warranty_until")
+    explanation = ma.fields.Function(warranty_explanation)
+
+
+class ReturnWindowSchema(Schema):
+    eligible = ma.fields.Boolean(attribute="returnable")
+    days = ma.fields.Integer(attribute="return_window_days")
+    until = ma.fields.Date(attribute="return_until")
+    explanation = ma.fields.Function(return_explanation)
+
+
+class CaseItemSchema(Schema):
+    id = ma.fields.UUID()
+    sku = ma.fields.String()
+    name = ma.fields.String()
+    serial_number = ma.fields.String(allow_none=True)
+    purchase_date = ma.fields.Date()
+    quantity = ma.fields.Integer()
+    warranty = ma.fields.Function(lambda item: WarrantySchema().dump(item))
+    return_window = ma.fields.Function(lambda item: ReturnWindowSchema().dump(item))
+
+
+class EligibilitySchema(Schema):
+    eligible = ma.fields.Boolean()
+    explanation = ma.fields.String()
+
+
+class CaseSchema(Schema):
+    id = ma.fields.UUID()
+    number = ma.fields.String(metadata={"description": "Human case number, unique per storefront."})
+    kind = ma.fields.Enum(CaseKind, by_value=True)
+    channel = ma.fields.Enum(CaseChannel, by_value=True)
+    status = ma.fields.Enum(CaseStatus, by_value=True)
+    priority = ma.fields.Enum(CasePriority, by_value=True)
+    order_reference = ma.fields.String(allow_none=True)
+    description = ma.fields.String()
+    customer = ma.fields.Nested(CustomerSchema)
+    items = ma.fields.List(ma.fields.Nested(CaseItemSchema))
+    eligibility = ma.fields.Method("_eligibility")
+    first_response_due_at = ma.fields.AwareDateTime()
+    first_responded_at = ma.fields.AwareDateTime(allow_none=True)
+    first_response_overdue = ma.fields.Method("_overdue")
+    version = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+    def _eligibility(self, case: Any) -> dict[str, Any]:
+        return EligibilitySchema().dump(case_eligibility(case))
+
+    def _overdue(self, case: Any) -> bool:
+        return case.first_responded_at is None and case.first_response_due_at < utcnow()
+
+
+class CaseQueryArgsSchema(CursorArgsSchema):
+    status = ma.fields.List(ma.fields.Enum(CaseStatus, by_value=True))
+    kind = ma.fields.List(ma.fields.Enum(CaseKind, by_value=True))
+    customer_id = ma.fields.UUID()
+    order_reference = ma.fields.String()
+    created_after = ma.fields.AwareDateTime(metadata={"description": "Inclusive."})
+    created_before = ma.fields.AwareDateTime(metadata={"description": "Exclusive."})
+    overdue = ma.fields.Boolean(metadata={"description": "First response late (or not)."})

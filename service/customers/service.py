@@ -1,0 +1,62 @@
+"""Finding and updating customers from what storefronts send."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from service.customers.models import Customer
+
+#: What a storefront may set on a customer; anything else in the payload is refused by
+#: the schema before it gets here.
+UPDATABLE_FIELDS = ("name", "email", "phone", "locale", "time_zone", "consent_email", "consent_sms")
+
+
+def upsert_customer(session: Session, storefront_id: uuid.UUID, data: dict[str, Any]) -> Customer:
+    """The storefront's customer matching `data`, created or brought up to date."""
+    customer = _match(session, storefront_id, data)
+    if customer is None:
+        customer = Customer(storefront_id=storefront_id, external_id=data.get("external_id"))
+        session.add(customer)
+    elif data.get("external_id") and customer.external_id is None:
+        customer.external_id = data["external_id"]
+    for field in UPDATABLE_FIELDS:
+        if field in data:
+            setattr(customer, field, data[field])
+    session.flush()
+    return customer
+
+
+def _match(session: Session, storefront_id: uuid.UUID, data: dict[str, Any]) -> Customer | None:
+    own = select(Customer).where(Customer.storefront_id == storefront_id)
+    if data.get("external_id"):
+        # An external id is authoritative: a different one is a different person.
+        return session.scalars(own.where(Customer.external_id == data["external_id"])).first()
+    for field in ("email", "phone"):
+        if data.get(field):
+            found = session.scalars(
+                own.where(getattr(Customer, field) == data[field]).order_by(Customer.created_at)
+            ).first()
+            if found is not None:
+                return found
+    return None
+
+
+def customers_query(storefront_id: uuid.UUID, filters: dict[str, Any]) -> Select[Any]:
+    stmt = select(Customer).where(Customer.storefront_id == storefront_id)
+    if "external_id" in filters:
+        stmt = stmt.where(Customer.external_id == filters["external_id"])
+    if "email" in filters:
+        stmt = stmt.where(Customer.email == filters["email"])
+    return stmt
+
+
+def get_customer(
+    session: Session, storefront_id: uuid.UUID, customer_id: uuid.UUID
+) -> Customer | None:
+    return session.scalars(
+        select(Customer).where(Customer.id == customer_id, Customer.storefront_id == storefront_id)
+    ).one_or_none()

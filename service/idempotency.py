@@ -1,0 +1,91 @@
+"""Idempotency keys: a create repeated with the same key returns the first response.
+
+The stored response is written in the same transaction as the work it describes, so a
+key is either absent (nothing happened; safe to run) or present with its response.
+Two concurrent first attempts race on the unique constraint; the loser replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+
+from flask import Response, g, request
+from flask_smorest import abort
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from service.db import Base, IdMixin, utcnow
+
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKey(IdMixin, Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("storefront_id", "key"),)
+
+    storefront_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("storefronts.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    #: Method, path and body of the first request; a reuse for another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int]
+    response_body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def request_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        abort(
+            400,
+            message="Invalid Idempotency-Key header.",
+            errors={"headers": {"Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} characters."]}},
+        )
+    return key
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def replay(session: Session, key: str) -> Response | None:
+    stored = session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.storefront_id == g.storefront.id, IdempotencyKey.key == key
+        )
+    ).one_or_none()
+    if stored is None:
+        return None
+    if stored.fingerprint != _fingerprint():
+        abort(
+            422,
+            message="This Idempotency-Key was used for a different request.",
+            errors={"headers": {"Idempotency-Key": ["Already used for a different request."]}},
+        )
+    response = Response(
+        json.dumps(stored.response_body), status=stored.response_status, mimetype="application/json"
+    )
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def record(session: Session, key: str, response: Response) -> None:
+    session.add(
+        IdempotencyKey(
+            storefront_id=g.storefront.id,
+            key=key,
+            fingerprint=_fingerprint(),
+            response_status=response.status_code,
+            response_body=response.get_json(),
+        )
+    )
+    session.flush()

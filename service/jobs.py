@@ -1,0 +1,59 @@
+"""Background work on RQ: the queues and the worker that runs jobs inside the app.
+
+Jobs are plain functions that take ids and open their own session (`job_session`), so
+they are safe to run in any worker process, and twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from rq import Queue, Worker
+from sqlalchemy.orm import Session
+
+from service.db import database
+
+#: Queues in the order workers drain them.
+QUEUES = ("notifications", "default")
+
+
+def queue(name: str = "default") -> Queue:
+    from service.redis_conn import redis
+
+    return Queue(name, connection=redis())
+
+
+@contextmanager
+def job_session() -> Iterator[Session]:
+    """A session for one job: committed by the job, always closed."""
+    session = database().sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+class AppWorker(Worker):
+    """An RQ worker whose jobs run inside the Flask app context."""
+
+    def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def perform_job(self, job: Any, queue: Queue) -> bool:
+        # A forked work horse must not reuse the parent's pooled DB connections.
+        self.app.extensions["database"].engine.dispose(close=False)
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: bool = True) -> None:
+    from service.redis_conn import redis
+
+    with app.app_context():
+        connection = redis()
+        worker = AppWorker([Queue(name, connection=connection) for name in queues], connection=connection, app=app)
+        worker.work(with_scheduler=with_scheduler)

@@ -1,0 +1,10 @@
+"""Every model module, imported once so the metadata is complete (Alembic, tests)."""
+
+from service.cases import models as cases  # noqa: F401
+from service.customers import models as customers  # noqa: F401
+from service.db import Base
+from service.idempotency import IdempotencyKey  # noqa: F401
+from service.staff import models as staff  # noqa: F401
+from service.storefronts import models as storefronts  # noqa: F401
+
+metadata = Base.metadata

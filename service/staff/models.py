@@ -1,0 +1,44 @@
+"""Service staff: the people who work the queue in the admin UI and the staff API."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from sqlalchemy import Enum, ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db import Base, IdMixin, TimestampMixin
+
+
+class StaffRole(enum.StrEnum):
+    #: Takes calls, registers cases and goods, follows up.
+    agent = "agent"
+    #: Diagnoses, quotes and repairs.
+    technician = "technician"
+    #: Everything an agent and a technician do, plus escalations and reports.
+    supervisor = "supervisor"
+    #: Manages storefronts, keys and staff.
+    admin = "admin"
+
+
+class StaffUser(IdMixin, TimestampMixin, Base):
+    __tablename__ = "staff_users"
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[StaffRole] = mapped_column(
+        Enum(
+            StaffRole,
+            name="staff_role",
+            native_enum=False,
+            length=20,
+            values_callable=lambda members: [m.value for m in members],
+        )
+    )
+    password_hash: Mapped[str] = mapped_column(String(256))
+    #: None: works for every storefront (the usual service desk); else only this one.
+    storefront_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("storefronts.id", ondelete="CASCADE"), index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())

@@ -1,0 +1,47 @@
+"""Storefronts (the tenants) and their API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, IdMixin, TimestampMixin
+
+
+class Storefront(IdMixin, TimestampMixin, Base):
+    __tablename__ = "storefronts"
+
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Case numbers read `<case_prefix>-000123`.
+    case_prefix: Mapped[str] = mapped_column(String(12), default="RMA", server_default="RMA")
+    #: The last case number issued; bumped with a row lock so numbers never collide.
+    case_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Warranty from the purchase date, unless an item overrides it.
+    warranty_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    #: No-reason return window from the purchase date.
+    return_window_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    #: Every new case must get a first answer within this many hours.
+    first_response_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+
+    api_keys: Mapped[list[ApiKey]] = relationship(back_populates="storefront")
+
+
+class ApiKey(IdMixin, TimestampMixin, Base):
+    """A storefront's key. Only its SHA-256 is stored; the key is shown once at creation."""
+
+    __tablename__ = "api_keys"
+
+    storefront_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("storefronts.id", ondelete="CASCADE"), index=True
+    )
+    #: The public, non-secret start of the key, used to name it (e.g. when revoking).
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None]
+
+    storefront: Mapped[Storefront] = relationship(back_populates="api_keys")

