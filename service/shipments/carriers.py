@@ -1,0 +1,408 @@
+"""Carrier registry, tracking-number detection and validation.
+
+One registry (``CARRIERS``) holds the couriers known to the ``tracking_numbers``
+library (UPS, FedEx, USPS, DHL, ...) plus the main Chinese carriers the library
+lacks. The library's formats carry real check digits; the Chinese carriers do
+not publish their formats, so theirs are the shapes seen on real labels and in
+common detection tables (see ``_CHINESE_FORMATS``). Pure-digit shapes of the
+domestic carriers overlap, so detection reports every match and refuses to
+guess between them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote
+
+from tracking_numbers import DEFINITIONS
+from tracking_numbers.definition import TrackingNumberDefinition
+
+__all__ = [
+    "CARRIERS",
+    "MAX_LENGTH",
+    "MIN_LENGTH",
+    "Carrier",
+    "Tracking",
+    "TrackingNumberError",
+    "detect_carriers",
+    "normalise",
+    "resolve_tracking",
+    "s10_check_digit",
+    "tracking_url",
+]
+
+MIN_LENGTH = 8
+# No real format is longer than 34 characters (FedEx/USPS IMpb); the cap keeps
+# arbitrary text out of the regexes and the database.
+MAX_LENGTH = 64
+
+ErrorField = Literal["tracking_number", "carrier"]
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    code: str
+    name: str
+    tracking_url_template: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    carrier_code: str | None
+    carrier_name: str
+    tracking_number: str
+    tracking_url: str | None
+
+
+class TrackingNumberError(ValueError):
+    """Invalid tracking input; ``field`` names the request field to blame."""
+
+    def __init__(self, field: ErrorField, message: str) -> None:
+        super().__init__(message)
+        self.field: ErrorField = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class _Format:
+    carrier_code: str
+    label: str
+    matches: Callable[[str], bool]
+    has_check_digit: bool
+    # Leading characters the format pins down; only used to order overlapping
+    # pure-digit matches (STO's "77" is more telling than ZTO's "7").
+    fixed_prefix: int = 0
+    # Code of a generic carrier this format is a special case of: a China Post
+    # S10 number is also a valid generic S10 number, but EMS is the better answer.
+    refines: str | None = None
+
+
+# --- carriers from the tracking_numbers library -------------------------------
+
+# CDL package ids are lowercase hex and the library's pattern is case-sensitive,
+# so these carriers are matched, and linked, in lowercase.
+_LOWERCASE_CODES = frozenset({"cdl"})
+
+
+def _library_format(definition: TrackingNumberDefinition) -> _Format:
+    def matches(number: str) -> bool:
+        candidates = (number.lower(),) if definition.courier.code in _LOWERCASE_CODES else (number,)
+        for candidate in candidates:
+            found = definition.test(candidate)
+            if found is not None and found.valid:
+                return True
+        return False
+
+    return _Format(
+        carrier_code=definition.courier.code,
+        label=definition.product.name,
+        matches=matches,
+        has_check_digit=definition.checksum_validator is not None,
+    )
+
+
+def _library_carriers() -> dict[str, Carrier]:
+    carriers: dict[str, Carrier] = {}
+    for definition in DEFINITIONS:
+        code = definition.courier.code
+        # The library uses printf-style templates; ours use a named placeholder.
+        template = definition.tracking_url_template
+        template = template.replace("%s", "{number}") if template else None
+        known = carriers.get(code)
+        if known is None or (known.tracking_url_template is None and template):
+            carriers[code] = Carrier(code, definition.courier.name, template)
+    return carriers
+
+
+# --- Chinese carriers ---------------------------------------------------------
+
+# UPU S10: two-letter service indicator, 8-digit serial, mod-11 check digit,
+# ISO country code. Indicator ranges are the ones the library accepts, so EMS
+# never takes a number the generic S10 format would reject.
+_S10_SERVICE = r"(?:[CEHLMRUV][A-Z]|Q[A-M]|[BDNPZ][A-Z]|A[V-Z]|G[AD])"
+_CHINA_POST_S10 = re.compile(rf"{_S10_SERVICE}(?P<serial>\d{{8}})(?P<check>\d)CN")
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+
+
+def s10_check_digit(serial: str) -> int:
+    """Check digit of an 8-digit UPU S10 serial number (S10 standard, mod 11)."""
+    if not re.fullmatch(r"[0-9]{8}", serial):
+        raise ValueError("an S10 serial number is exactly 8 digits")
+    total = sum(int(digit) * weight for digit, weight in zip(serial, _S10_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    # 11 - remainder can be 10 or 11, which do not fit in one digit.
+    return {10: 0, 11: 5}.get(check, check)
+
+
+def _is_china_post_s10(number: str) -> bool:
+    match = _CHINA_POST_S10.fullmatch(number)
+    return match is not None and s10_check_digit(match["serial"]) == int(match["check"])
+
+
+def _shape(code: str, label: str, pattern: str, fixed_prefix: int) -> _Format:
+    compiled = re.compile(pattern)
+    return _Format(
+        carrier_code=code,
+        label=label,
+        matches=lambda number: compiled.fullmatch(number) is not None,
+        has_check_digit=False,
+        fixed_prefix=fixed_prefix,
+    )
+
+
+_CHINESE_CARRIERS = (
+    Carrier(
+        "sf_express",
+        "SF Express",
+        "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
+    ),
+    Carrier(
+        "jd_logistics",
+        "JD Logistics",
+        "https://www.jdl.com/orderSearch/?waybillCodes={number}",
+    ),
+    Carrier(
+        "ems",
+        "EMS / China Post",
+        "https://www.ems.com.cn/qps/yjcx?mailNum={number}",
+    ),
+    Carrier(
+        "zto",
+        "ZTO Express",
+        "https://www.zto.com/express/expressCheck.html?txtBill={number}",
+    ),
+    # YTO, STO and Yunda have no stable deep link on their own sites (their
+    # query pages are script-driven), so link the Kuaidi100 query page instead.
+    Carrier(
+        "yto",
+        "YTO Express",
+        "https://www.kuaidi100.com/chaxun?com=yuantong&nu={number}",
+    ),
+    Carrier(
+        "sto",
+        "STO Express",
+        "https://www.kuaidi100.com/chaxun?com=shentong&nu={number}",
+    ),
+    Carrier(
+        "yunda",
+        "Yunda Express",
+        "https://www.kuaidi100.com/chaxun?com=yunda&nu={number}",
+    ),
+)
+
+_CHINESE_FORMATS = (
+    # Current waybills are "SF" + 13 digits; "SF" + 12 and bare 12 digits are older.
+    _shape("sf_express", "SF + 12-13 digits", r"SF\d{12,13}", fixed_prefix=2),
+    _shape("sf_express", "12 digits (legacy)", r"\d{12}", fixed_prefix=0),
+    # 15 characters: "JD", two letters/digits ("VA", "VB", "X0", "00", ...), 11 digits.
+    _shape("jd_logistics", "JD + 13", r"JD[A-Z0-9]{2}\d{11}", fixed_prefix=2),
+    _Format(
+        carrier_code="ems",
+        label="S10 ending CN",
+        matches=_is_china_post_s10,
+        has_check_digit=True,
+        fixed_prefix=4,
+        refines="s10",
+    ),
+    _shape("ems", "domestic EMS, 13 digits from 1", r"1\d{12}", fixed_prefix=1),
+    _shape("ems", "domestic parcel, 13 digits from 95-99", r"9[5-9]\d{11}", fixed_prefix=2),
+    _shape("zto", "14 digits from 7", r"7\d{13}", fixed_prefix=1),
+    _shape("zto", "12 digits (legacy)", r"[257]\d{11}", fixed_prefix=1),
+    # "YT" + 16 digits is YunExpress, a different company; do not widen this.
+    _shape("yto", "YT + 13", r"YT\d{13}", fixed_prefix=2),
+    _shape("sto", "13-15 digits from 77/88", r"(?:77|88)\d{11,13}", fixed_prefix=2),
+    _shape(
+        "sto",
+        "12 digits (legacy)",
+        r"(?:268|368|468|568|668|768|868|888|968)\d{9}",
+        fixed_prefix=3,
+    ),
+    # Yunda's 13-digit samples start with 3-5; leaving 1 to EMS keeps domestic
+    # EMS numbers detectable.
+    _shape("yunda", "13 digits from 3-5", r"[3-5]\d{12}", fixed_prefix=1),
+    _shape("yunda", "15 digits from 3/4", r"[34]\d{14}", fixed_prefix=1),
+)
+
+
+def _build_registry() -> tuple[dict[str, Carrier], tuple[_Format, ...]]:
+    carriers = _library_carriers()
+    for carrier in _CHINESE_CARRIERS:
+        # Fail loudly if a library upgrade ever claims one of our codes.
+        if carrier.code in carriers:
+            raise RuntimeError(f"carrier code {carrier.code!r} is defined twice")
+        carriers[carrier.code] = carrier
+    formats = tuple(_library_format(d) for d in DEFINITIONS) + _CHINESE_FORMATS
+    unknown = {f.carrier_code for f in formats} - carriers.keys()
+    if unknown:
+        raise RuntimeError(f"formats for unregistered carriers: {sorted(unknown)}")
+    return carriers, formats
+
+
+CARRIERS: dict[str, Carrier]
+CARRIERS, _FORMATS = _build_registry()
+_ORDER = {code: index for index, code in enumerate(CARRIERS)}
+
+
+# --- normalisation and detection ----------------------------------------------
+
+# NFKC first: Chinese input methods often produce full-width letters, digits and
+# spaces ("ＳＦ１２３"), which NFKC folds to ASCII.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+_ALPHANUMERIC = re.compile(r"[A-Z0-9]+")
+
+
+def normalise(number: str) -> str:
+    """Strip spaces and dashes and uppercase; does not validate."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", number)).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    carrier: Carrier
+    has_check_digit: bool
+    fixed_prefix: int
+    refined: bool
+
+    def rank(self) -> tuple[bool, bool, int, int]:
+        return (
+            self.refined,
+            not self.has_check_digit,
+            -self.fixed_prefix,
+            _ORDER[self.carrier.code],
+        )
+
+
+def _matches(number: str) -> list[_Match]:
+    """Matching carriers, most specific first; ``number`` is already normalised."""
+    hits = [f for f in _FORMATS if f.matches(number)]
+    refined_codes = {f.refines for f in hits if f.refines}
+    best: dict[str, _Match] = {}
+    for fmt in hits:
+        match = _Match(
+            carrier=CARRIERS[fmt.carrier_code],
+            has_check_digit=fmt.has_check_digit,
+            fixed_prefix=fmt.fixed_prefix,
+            refined=fmt.carrier_code in refined_codes,
+        )
+        known = best.get(fmt.carrier_code)
+        if known is None or match.rank() < known.rank():
+            best[fmt.carrier_code] = match
+    return sorted(best.values(), key=_Match.rank)
+
+
+def detect_carriers(number: str) -> list[Carrier]:
+    """Every carrier whose format (and check digit, where defined) fits, most specific first."""
+    normalised = normalise(number)
+    if not _ALPHANUMERIC.fullmatch(normalised):
+        return []
+    return [match.carrier for match in _matches(normalised)]
+
+
+def _is_valid_for(code: str, number: str) -> bool:
+    return any(f.matches(number) for f in _FORMATS if f.carrier_code == code)
+
+
+def tracking_url(carrier_code: str, number: str) -> str | None:
+    """Public tracking page for ``number``, or None if the carrier has none or is unknown."""
+    carrier = CARRIERS.get(carrier_code.strip().lower())
+    if carrier is None or carrier.tracking_url_template is None:
+        return None
+    value = normalise(number)
+    if carrier.code in _LOWERCASE_CODES:
+        value = value.lower()
+    # str.replace, not str.format: third-party templates may contain braces.
+    return carrier.tracking_url_template.replace("{number}", quote(value, safe=""))
+
+
+# --- resolution ---------------------------------------------------------------
+
+
+def _checked_number(tracking_number: object) -> str:
+    if not isinstance(tracking_number, str):
+        raise TrackingNumberError("tracking_number", "tracking number must be a string")
+    number = normalise(tracking_number)
+    if not number:
+        raise TrackingNumberError("tracking_number", "tracking number is required")
+    if not _ALPHANUMERIC.fullmatch(number):
+        raise TrackingNumberError(
+            "tracking_number",
+            "tracking number may contain only letters and digits (spaces and dashes are ignored)",
+        )
+    if len(number) < MIN_LENGTH:
+        raise TrackingNumberError(
+            "tracking_number", f"tracking number is too short (at least {MIN_LENGTH} characters)"
+        )
+    if len(number) > MAX_LENGTH:
+        raise TrackingNumberError(
+            "tracking_number", f"tracking number is too long (at most {MAX_LENGTH} characters)"
+        )
+    return number
+
+
+def _blank_to_none(value: object) -> str | None:
+    # API clients send "" for "not given" as often as they omit the field.
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TrackingNumberError("carrier", "carrier and carrier_name must be strings")
+    return value.strip() or None
+
+
+def _known(carrier: Carrier, number: str) -> Tracking:
+    return Tracking(carrier.code, carrier.name, number, tracking_url(carrier.code, number))
+
+
+def _unknown(carrier_name: str, number: str) -> Tracking:
+    return Tracking(None, carrier_name, number, None)
+
+
+def resolve_tracking(
+    tracking_number: str,
+    carrier: str | None = None,
+    carrier_name: str | None = None,
+) -> Tracking:
+    """Validate a tracking number and settle its carrier.
+
+    ``carrier`` is a registry code (case-insensitive); ``carrier_name`` names a
+    carrier we do not know. Raises TrackingNumberError with the field to blame.
+    """
+    number = _checked_number(tracking_number)
+    code = _blank_to_none(carrier)
+    name = _blank_to_none(carrier_name)
+
+    if code is not None:
+        known = CARRIERS.get(code.lower())
+        if known is None:
+            if name is None:
+                raise TrackingNumberError(
+                    "carrier",
+                    "unknown carrier code; give carrier_name for a carrier we do not know",
+                )
+            return _unknown(name, number)
+        if not _is_valid_for(known.code, number):
+            raise TrackingNumberError(
+                "tracking_number", f"not a valid {known.name} tracking number"
+            )
+        return _known(known, number)
+
+    # A check digit alone does not settle a tie: a mod-10 check passes one in ten
+    # arbitrary digit strings, so it cannot rule out a carrier whose format has
+    # none (e.g. a FedEx 12-digit number is also a legacy SF 12-digit number).
+    contenders = [match for match in _matches(number) if not match.refined]
+    if len(contenders) == 1:
+        return _known(contenders[0].carrier, number)
+    if contenders:
+        codes = ", ".join(match.carrier.code for match in contenders)
+        raise TrackingNumberError(
+            "carrier",
+            f"tracking number fits several carriers ({codes}); give carrier to say which",
+        )
+    if name is not None:
+        return _unknown(name, number)
+    raise TrackingNumberError(
+        "carrier", "carrier not recognised from the tracking number; give carrier or carrier_name"
+    )
