@@ -11,7 +11,9 @@ from service.jobs import QUEUES, run_worker
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("queues", nargs="*", default=list(QUEUES))
-    parser.add_argument("--no-scheduler", action="store_true", help="Leave timed jobs to other workers.")
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="Leave timed jobs to other workers."
+    )
     args = parser.parse_args()
     run_worker(create_app(), tuple(args.queues), with_scheduler=not args.no_scheduler)
 

@@ -49,6 +49,7 @@ def create_app(**overrides: Any) -> Flask:
     redis_conn.init_app(app)
 
     api = Api(app)
+    app.extensions["api"] = api
     for module in BLUEPRINTS:
         blp = import_module(module).blp
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

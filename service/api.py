@@ -23,6 +23,7 @@ from flask_smorest import Blueprint as BaseBlueprint
 from flask_smorest import abort
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.exc import IntegrityError, OperationalError
+from webargs.flaskparser import FlaskParser
 
 from service import db
 
@@ -61,6 +62,10 @@ def _database_unavailable(_error: OperationalError) -> tuple[dict[str, Any], int
 
 
 class Blueprint(BaseBlueprint):
+    # unknown=None defers to the schema's Meta.unknown (RAISE): a misspelt query
+    # parameter is an error, not a silently unfiltered list.
+    ARGUMENTS_PARSER = FlaskParser(unknown=None)
+
     def auth_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Require a storefront API key; documents the bearer scheme and the 401."""
         from service.auth import authenticate_storefront

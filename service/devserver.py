@@ -33,9 +33,13 @@ def main() -> None:
     port = os.environ.get("PORT", "5000")
     worker = subprocess.Popen([sys.executable, "worker.py"], env=env)
     web = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", port, "--no-reload"], env=env
+        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", port, "--no-reload"],
+        env=env,
     )
-    print(f"\nAftersales is up: API http://127.0.0.1:{port}/api/v1/docs  health /healthz\n", flush=True)
+    print(
+        f"\nAftersales is up: API http://127.0.0.1:{port}/api/v1/docs  health /healthz\n",
+        flush=True,
+    )
     try:
         web.wait()
     except KeyboardInterrupt:

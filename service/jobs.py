@@ -55,5 +55,7 @@ def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: boo
 
     with app.app_context():
         connection = redis()
-        worker = AppWorker([Queue(name, connection=connection) for name in queues], connection=connection, app=app)
+        worker = AppWorker(
+            [Queue(name, connection=connection) for name in queues], connection=connection, app=app
+        )
         worker.work(with_scheduler=with_scheduler)

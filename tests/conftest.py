@@ -142,7 +142,12 @@ def case_payload(**overrides: Any) -> dict[str, Any]:
         "order_reference": "ORD-1001",
         "description": "The screen flickers after ten minutes.",
         "items": [
-            {"sku": "TAB-10", "name": "Tablet 10", "serial_number": "SN123", "purchase_date": "2026-09-01"}
+            {
+                "sku": "TAB-10",
+                "name": "Tablet 10",
+                "serial_number": "SN123",
+                "purchase_date": "2026-09-01",
+            }
         ],
     }
     payload.update(overrides)
@@ -152,7 +157,9 @@ def case_payload(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def open_case(client: FlaskClient, tenant: Tenant) -> Callable[..., dict[str, Any]]:
     def create(as_tenant: Tenant | None = None, **overrides: Any) -> dict[str, Any]:
-        response = client.post("/api/v1/cases", json=case_payload(**overrides), headers=(as_tenant or tenant).headers)
+        response = client.post(
+            "/api/v1/cases", json=case_payload(**overrides), headers=(as_tenant or tenant).headers
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 

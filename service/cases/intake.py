@@ -34,10 +34,13 @@ def next_case_number(session: Session, storefront: Storefront) -> str:
 
 def open_case(session: Session, storefront: Storefront, data: dict[str, Any]) -> Case:
     now = utcnow()
+    # Numbering first: its row lock serialises intake per storefront, which also makes
+    # the customer's match-or-create below safe from concurrent duplicates.
+    number = next_case_number(session, storefront)
     customer = upsert_customer(session, storefront.id, data["customer"])
     case = Case(
         storefront_id=storefront.id,
-        number=next_case_number(session, storefront),
+        number=number,
         kind=data["kind"],
         channel=data.get("channel", CaseChannel.api),
         priority=data.get("priority", CasePriority.normal),

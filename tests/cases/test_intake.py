@@ -49,7 +49,9 @@ def test_warranty_override_and_return_window_are_explained(open_case):
     assert old_item["warranty"] == {
         "covered": True,
         "months": 24,
-        "until": (date.fromisoformat(old).replace(year=date.fromisoformat(old).year + 2)).isoformat(),
+        "until": (
+            date.fromisoformat(old).replace(year=date.fromisoformat(old).year + 2)
+        ).isoformat(),
         "explanation": old_item["warranty"]["explanation"],
     }
     assert old_item["return_window"]["eligible"] is False
@@ -103,7 +105,9 @@ def test_an_unknown_case_is_404(client, tenant):
 
 def test_the_same_customer_is_reused_and_updated(open_case, client, tenant):
     first = open_case()
-    second = open_case(customer={**case_payload()["customer"], "name": "Li Wei (new)", "email": "wei@example.com"})
+    second = open_case(
+        customer={**case_payload()["customer"], "name": "Li Wei (new)", "email": "wei@example.com"}
+    )
     assert first["customer"]["id"] == second["customer"]["id"]
     assert second["customer"]["name"] == "Li Wei (new)"
     assert second["customer"]["email"] == "wei@example.com"
@@ -136,10 +140,18 @@ def test_the_list_filters(client, tenant, open_case):
         return {case["number"] for case in response.get_json()["items"]}
 
     assert numbers(kind="complaint") == {complaint["number"]}
-    assert numbers(kind=["complaint", "repair"]) == {repair["number"], complaint["number"], other_customer["number"]}
+    assert numbers(kind=["complaint", "repair"]) == {
+        repair["number"],
+        complaint["number"],
+        other_customer["number"],
+    }
     assert numbers(order_reference="ORD-2") == {complaint["number"]}
     assert numbers(customer_id=other_customer["customer"]["id"]) == {other_customer["number"]}
-    assert numbers(status="open") == {repair["number"], complaint["number"], other_customer["number"]}
+    assert numbers(status="open") == {
+        repair["number"],
+        complaint["number"],
+        other_customer["number"],
+    }
     assert numbers(status="closed") == set()
     assert numbers(overdue="true") == set()
     assert len(numbers(overdue="false")) == 3
@@ -156,7 +168,9 @@ def test_overdue_lists_cases_past_their_first_response_time(client, tenant, open
     case = db_session.get(Case, __import__("uuid").UUID(late["id"]))
     case.first_response_due_at = datetime.now(UTC) - timedelta(minutes=1)
     db_session.commit()
-    page = client.get("/api/v1/cases", query_string={"overdue": "true"}, headers=tenant.headers).get_json()
+    page = client.get(
+        "/api/v1/cases", query_string={"overdue": "true"}, headers=tenant.headers
+    ).get_json()
     assert [c["number"] for c in page["items"]] == [late["number"]]
     assert page["items"][0]["first_response_overdue"] is True
 
@@ -183,8 +197,12 @@ def test_an_idempotency_key_reused_for_another_body_is_rejected(client, tenant):
 
 def test_idempotency_keys_are_per_storefront(client, tenant, other_tenant):
     body = case_payload()
-    first = client.post("/api/v1/cases", json=body, headers={**tenant.headers, "Idempotency-Key": "same"})
-    second = client.post("/api/v1/cases", json=body, headers={**other_tenant.headers, "Idempotency-Key": "same"})
+    first = client.post(
+        "/api/v1/cases", json=body, headers={**tenant.headers, "Idempotency-Key": "same"}
+    )
+    second = client.post(
+        "/api/v1/cases", json=body, headers={**other_tenant.headers, "Idempotency-Key": "same"}
+    )
     assert second.status_code == 201
     assert second.get_json()["id"] != first.get_json()["id"]
 
@@ -194,10 +212,14 @@ def test_a_customers_history_lists_their_cases(client, tenant, open_case):
     second = open_case(kind="inquiry", items=[])
     open_case(customer={"name": "Bob", "email": "bob@example.com"})
     customer_id = first["customer"]["id"]
-    history = client.get(f"/api/v1/customers/{customer_id}/cases", headers=tenant.headers).get_json()
+    history = client.get(
+        f"/api/v1/customers/{customer_id}/cases", headers=tenant.headers
+    ).get_json()
     assert [case["number"] for case in history["items"]] == [second["number"], first["number"]]
     customer = client.get(f"/api/v1/customers/{customer_id}", headers=tenant.headers)
     assert customer.status_code == 200
     assert customer.get_json()["external_id"] == "cust-1"
-    listed = client.get("/api/v1/customers", query_string={"email": "BOB@example.com"}, headers=tenant.headers)
+    listed = client.get(
+        "/api/v1/customers", query_string={"email": "BOB@example.com"}, headers=tenant.headers
+    )
     assert [c["name"] for c in listed.get_json()["items"]] == ["Bob"]

@@ -1,0 +1,80 @@
+"""A storefront never sees another storefront's cases or customers: 404 on every route,
+absent from every list."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.api import API_PREFIX
+
+# Bodies that would be valid for the owner, so the 404 cannot come from validation.
+SAMPLE_BODIES: dict[tuple[str, str], dict] = {}
+
+
+def _tenant_routes(app):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(API_PREFIX) or not rule.arguments:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.rule, method
+
+
+def _fill(rule: str, case: dict) -> str:
+    return (
+        rule.replace("<case_ref>", case["id"])
+        .replace("<uuid:customer_id>", case["customer"]["id"])
+        .replace("<customer_id>", case["customer"]["id"])
+    )
+
+
+def test_every_route_with_an_id_is_covered_by_this_test(app):
+    known = {"case_ref", "customer_id"}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(API_PREFIX):
+            assert rule.arguments <= known, f"{rule.rule}: teach this test its parameters"
+
+
+def test_another_storefronts_case_and_customer_are_404_on_every_route(
+    app, client, open_case, other_tenant
+):
+    case = open_case()
+    checked = 0
+    for rule, method in _tenant_routes(app):
+        url = _fill(rule, case)
+        body = SAMPLE_BODIES.get((rule, method))
+        response = client.open(url, method=method, json=body, headers=other_tenant.headers)
+        assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+        assert case["number"] not in response.get_data(as_text=True)
+        checked += 1
+    assert checked >= 3
+
+
+def test_case_numbers_are_also_404_across_storefronts(client, open_case, other_tenant):
+    case = open_case()
+    response = client.get(f"/api/v1/cases/{case['number']}", headers=other_tenant.headers)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/cases", "/api/v1/customers"],
+)
+def test_lists_never_show_another_storefronts_rows(client, open_case, other_tenant, path):
+    case = open_case()
+    listed = client.get(path, headers=other_tenant.headers).get_json()
+    assert listed["items"] == []
+    filtered = client.get(
+        "/api/v1/cases",
+        query_string={"customer_id": case["customer"]["id"]},
+        headers=other_tenant.headers,
+    ).get_json()
+    assert filtered["items"] == []
+
+
+def test_the_same_customer_external_id_is_a_different_customer_per_storefront(
+    open_case, other_tenant
+):
+    mine = open_case()
+    theirs = open_case(as_tenant=other_tenant)
+    assert mine["customer"]["external_id"] == theirs["customer"]["external_id"]
+    assert mine["customer"]["id"] != theirs["customer"]["id"]
