@@ -23,6 +23,7 @@ from flask_smorest import Blueprint as BaseBlueprint
 from flask_smorest import abort
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from webargs.flaskparser import FlaskParser
 
 from service import db
@@ -39,16 +40,33 @@ class Schema(ma.Schema):
 
 
 class Api(BaseApi):
+    def handle_http_exception(self, error: Any) -> Any:
+        """flask-smorest's error body, plus any `details` given to `abort` (e.g. the
+        current status and allowed actions of a refused transition)."""
+        payload, code, headers = super().handle_http_exception(error)
+        details = (getattr(error, "data", None) or {}).get("details")
+        if details:
+            payload.update(details)
+        return payload, code, headers
+
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
         self._app.register_error_handler(IntegrityError, _integrity_error)
         self._app.register_error_handler(OperationalError, _database_unavailable)
+        self._app.register_error_handler(StaleDataError, _stale)
 
 
 def _integrity_error(_error: IntegrityError) -> tuple[dict[str, Any], int]:
     # A constraint caught what validation could not (usually a concurrent duplicate).
     db.session().rollback()
     return {"code": 409, "status": "Conflict", "message": "Conflicts with existing data."}, 409
+
+
+def _stale(_error: StaleDataError) -> tuple[dict[str, Any], int]:
+    # Another request changed the row between our read and our write.
+    db.session().rollback()
+    body = {"code": 409, "status": "Conflict", "message": "Changed concurrently; reload and retry."}
+    return body, 409
 
 
 def _database_unavailable(_error: OperationalError) -> tuple[dict[str, Any], int]:
@@ -66,16 +84,22 @@ class Blueprint(BaseBlueprint):
     # parameter is an error, not a silently unfiltered list.
     ARGUMENTS_PARSER = FlaskParser(unknown=None)
 
+    # Actions change what others may be looking at: POST needs If-Match too, wherever
+    # a view carries @blp.etag (creation does not).
+    METHODS_NEEDING_CHECK_ETAG = ["PUT", "PATCH", "DELETE", "POST"]
+
     def auth_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Require a storefront API key; documents the bearer scheme and the 401."""
-        from service.auth import authenticate_storefront
+        """Require a storefront key or staff token; documents the bearer scheme and the 401."""
+        from service.auth import authenticate
 
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            g.storefront = authenticate_storefront()
+            g.principal = authenticate()
             return func(*args, **kwargs)
 
-        wrapper = self.alt_response(401, description="Missing, unknown or revoked API key")(wrapper)
+        wrapper = self.alt_response(401, description="Missing, unknown or revoked credentials")(
+            wrapper
+        )
         return self.doc(security=[{"bearerAuth": []}])(wrapper)
 
 
@@ -154,6 +178,15 @@ class CursorArgsSchema(Schema):
         load_default=None,
         metadata={"description": "`next_cursor` of the previous page."},
     )
+
+
+def field_errors(path: str, message: str, location: str = "json") -> dict[str, Any]:
+    """`items.0.item_id` -> {"json": {"items": {"0": {"item_id": [message]}}}}, the shape
+    marshmallow gives, so a client reads service-level and schema errors alike."""
+    node: Any = [message]
+    for part in reversed(path.split(".")):
+        node = {part: node}
+    return {location: node}
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:

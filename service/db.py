@@ -6,12 +6,13 @@ Business functions take a `Session` argument and only flush; the request boundar
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator, Uuid
@@ -131,3 +132,16 @@ def after_commit(callback: Any) -> None:
 def run_after_commit() -> None:
     for callback in g.pop("after_commit", []):
         callback()
+
+
+def str_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A Python enum stored by value as VARCHAR (no native enum), so adding a member
+    never needs an ALTER TYPE."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from datetime import datetime
 
 from flask import Response, g, request
 from flask_smorest import abort
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.db import Base, IdMixin, utcnow
@@ -24,11 +23,10 @@ MAX_KEY_LENGTH = 255
 
 class IdempotencyKey(IdMixin, Base):
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("storefront_id", "key"),)
+    __table_args__ = (UniqueConstraint("principal", "key"),)
 
-    storefront_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("storefronts.id", ondelete="CASCADE")
-    )
+    #: Whose key it is: "storefront:<id>" or "staff:<id>"; keys never collide across callers.
+    principal: Mapped[str] = mapped_column(String(80))
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
     #: Method, path and body of the first request; a reuse for another request is refused.
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -60,7 +58,7 @@ def _fingerprint() -> str:
 def replay(session: Session, key: str) -> Response | None:
     stored = session.scalars(
         select(IdempotencyKey).where(
-            IdempotencyKey.storefront_id == g.storefront.id, IdempotencyKey.key == key
+            IdempotencyKey.principal == g.principal.key, IdempotencyKey.key == key
         )
     ).one_or_none()
     if stored is None:
@@ -81,7 +79,7 @@ def replay(session: Session, key: str) -> Response | None:
 def record(session: Session, key: str, response: Response) -> None:
     session.add(
         IdempotencyKey(
-            storefront_id=g.storefront.id,
+            principal=g.principal.key,
             key=key,
             fingerprint=_fingerprint(),
             response_status=response.status_code,

@@ -1,9 +1,12 @@
 """Every model module, imported once so the metadata is complete (Alembic, tests)."""
 
 from service.cases import models as cases  # noqa: F401
+from service.contact_log import models as contact_log  # noqa: F401
 from service.customers import models as customers  # noqa: F401
 from service.db import Base
 from service.idempotency import IdempotencyKey  # noqa: F401
+from service.quotes import models as quotes  # noqa: F401
+from service.shipments import models as shipments  # noqa: F401
 from service.staff import models as staff  # noqa: F401
 from service.storefronts import models as storefronts  # noqa: F401
 

@@ -172,3 +172,64 @@ def other_database_url(url: str, name: str) -> str:
     if parsed.get_backend_name() == "sqlite":
         return str(parsed.set(database=str(Path(parsed.database).with_name(f"{name}.db"))))
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class StaffMember:
+    user: Any
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def create_staff(db_session: Session) -> Callable[..., StaffMember]:
+    from service.auth import issue_staff_token
+    from service.staff.accounts import create_staff_user
+    from service.staff.models import StaffRole
+
+    counter = iter(range(1, 1000))
+
+    def create(role: str = "admin", storefront: Storefront | None = None, name: str | None = None):
+        n = next(counter)
+        user = create_staff_user(
+            db_session,
+            f"{role}{n}@desk.example",
+            name or f"{role.title()} {n}",
+            StaffRole(role),
+            "a long enough password",
+            storefront,
+        )
+        token = issue_staff_token(db_session, user)
+        db_session.commit()
+        return StaffMember(user, token)
+
+    return create
+
+
+@pytest.fixture
+def admin(create_staff: Callable[..., StaffMember]) -> StaffMember:
+    return create_staff("admin", name="Ada Admin")
+
+
+@pytest.fixture
+def technician(create_staff: Callable[..., StaffMember]) -> StaffMember:
+    return create_staff("technician", name="Tom Tech")
+
+
+@pytest.fixture
+def act(client: FlaskClient) -> Callable[..., Any]:
+    """POST an action with the case's current ETag as If-Match."""
+
+    def perform(case_id: str, action: str, body: dict | None = None, headers: dict | None = None):
+        current = client.get(f"/api/v1/cases/{case_id}", headers=headers)
+        assert current.status_code == 200, current.get_json()
+        return client.post(
+            f"/api/v1/cases/{case_id}/actions/{action}",
+            json=body or {},
+            headers={**(headers or {}), "If-Match": current.headers["ETag"]},
+        )
+
+    return perform

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from service.auth import Actor
 from service.cases.eligibility import decide
+from service.cases.lifecycle import record_event
 from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, CaseStatus
 from service.customers.service import upsert_customer
 from service.db import utcnow
@@ -32,19 +34,20 @@ def next_case_number(session: Session, storefront: Storefront) -> str:
     return f"{storefront.case_prefix}-{seq:06d}"
 
 
-def open_case(session: Session, storefront: Storefront, data: dict[str, Any]) -> Case:
+def open_case(session: Session, storefront: Storefront, data: dict[str, Any], actor: Actor) -> Case:
+    """Open a case: number, customer, items with eligibility, and the `open` event."""
     now = utcnow()
     # Numbering first: its row lock serialises intake per storefront, which also makes
     # the customer's match-or-create below safe from concurrent duplicates.
     number = next_case_number(session, storefront)
     customer = upsert_customer(session, storefront.id, data["customer"])
     case = Case(
+        id=uuid.uuid4(),
         storefront_id=storefront.id,
         number=number,
         kind=data["kind"],
         channel=data.get("channel", CaseChannel.api),
         priority=data.get("priority", CasePriority.normal),
-        status=CaseStatus.open,
         customer=customer,
         order_reference=data.get("order_reference"),
         description=data["description"],
@@ -55,7 +58,7 @@ def open_case(session: Session, storefront: Storefront, data: dict[str, Any]) ->
     for position, item in enumerate(data.get("items", [])):
         case.items.append(_item(storefront, item, position, now))
     session.add(case)
-    session.flush()
+    record_event(session, case, "open", actor, CaseStatus.open, None, {}, now)
     return case
 
 
@@ -89,19 +92,32 @@ def parse_case_ref(ref: str) -> uuid.UUID | str:
         return ref.strip().upper()
 
 
-def get_case(session: Session, storefront_id: uuid.UUID, ref: str) -> Case | None:
-    """A case of this storefront by id or case number; None for anyone else's."""
+def get_case(
+    session: Session, scope: uuid.UUID | None, ref: str, for_update: bool = False
+) -> Case | None:
+    """A case by id or case number within `scope` (a storefront id, or None for all).
+
+    Cases outside the scope are not found: another storefront's case is a 404.
+    With `for_update` the row stays locked until commit, so racing actions queue.
+    """
     key = parse_case_ref(ref)
     column = Case.id if isinstance(key, uuid.UUID) else Case.number
-    return session.scalars(
-        select(Case).where(Case.storefront_id == storefront_id, column == key)
-    ).one_or_none()
+    stmt = select(Case).where(column == key)
+    if scope is not None:
+        stmt = stmt.where(Case.storefront_id == scope)
+    if for_update:
+        stmt = stmt.with_for_update(of=Case)
+    # A number is unique per storefront only; staff who see every storefront may get
+    # the oldest of several: the id is the unambiguous reference.
+    return session.scalars(stmt.order_by(Case.created_at)).first()
 
 
 def cases_query(
-    storefront_id: uuid.UUID, filters: dict[str, Any], now: datetime | None = None
+    scope: uuid.UUID | None, filters: dict[str, Any], now: datetime | None = None
 ) -> Select[Any]:
-    stmt = select(Case).where(Case.storefront_id == storefront_id)
+    stmt = select(Case)
+    if scope is not None:
+        stmt = stmt.where(Case.storefront_id == scope)
     if filters.get("status"):
         stmt = stmt.where(Case.status.in_(filters["status"]))
     if filters.get("kind"):

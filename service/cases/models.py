@@ -5,24 +5,18 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.customers.models import Customer
-from service.db import Base, IdMixin, TimestampMixin
+from service.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
+from service.staff.models import StaffUser
 
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as VARCHAR (no native enum), so adding a member never needs an ALTER TYPE.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-        values_callable=lambda members: [m.value for m in members],
-    )
+if TYPE_CHECKING:
+    from service.quotes.models import Quote
+    from service.shipments.models import Shipment
 
 
 class CaseKind(enum.StrEnum):
@@ -100,13 +94,13 @@ class Case(IdMixin, TimestampMixin, Base):
     )
     #: Human case number, unique per storefront (e.g. RMA-000042).
     number: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[CaseKind] = mapped_column(_enum(CaseKind, "case_kind"))
-    channel: Mapped[CaseChannel] = mapped_column(_enum(CaseChannel, "case_channel"))
+    kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind, "case_kind"))
+    channel: Mapped[CaseChannel] = mapped_column(str_enum(CaseChannel, "case_channel"))
     status: Mapped[CaseStatus] = mapped_column(
-        _enum(CaseStatus, "case_status"), default=CaseStatus.open, index=True
+        str_enum(CaseStatus, "case_status"), default=CaseStatus.open, index=True
     )
     priority: Mapped[CasePriority] = mapped_column(
-        _enum(CasePriority, "case_priority"), default=CasePriority.normal
+        str_enum(CasePriority, "case_priority"), default=CasePriority.normal
     )
     customer_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
@@ -117,13 +111,36 @@ class Case(IdMixin, TimestampMixin, Base):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     first_response_due_at: Mapped[datetime]
     first_responded_at: Mapped[datetime | None]
+    #: The technician or agent the case is dispatched to (派单).
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+    )
+    #: Raised to a supervisor: the desk could not answer it alone.
+    escalated: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    # The resolution archive: what was wrong and what was done, for the customer's history.
+    problem_found: Mapped[str | None] = mapped_column(Text)
+    cause: Mapped[str | None] = mapped_column(Text)
+    fix: Mapped[str | None] = mapped_column(Text)
+    refund_amount_minor: Mapped[int | None]
+    refund_currency: Mapped[str | None] = mapped_column(String(3))
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+    assignee: Mapped[StaffUser | None] = relationship(lazy="joined")
     items: Mapped[list[CaseItem]] = relationship(
         back_populates="case",
         order_by="CaseItem.position",
         lazy="selectin",
         cascade="all, delete-orphan",
+    )
+    quotes: Mapped[list[Quote]] = relationship(
+        order_by="Quote.revision", lazy="selectin", cascade="all, delete-orphan"
+    )
+    shipments: Mapped[list[Shipment]] = relationship(
+        order_by="Shipment.created_at", lazy="selectin", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        order_by="CaseEvent.sequence", lazy="select", cascade="all, delete-orphan"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -153,3 +170,65 @@ class CaseItem(IdMixin, Base):
     returnable: Mapped[bool]
 
     case: Mapped[Case] = relationship(back_populates="items")
+
+    receipt: Mapped[ItemReceipt | None] = relationship(
+        back_populates="item", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class ItemCondition(enum.StrEnum):
+    #: Matches the customer's description.
+    as_described = "as_described"
+    #: Arrived damaged (in transit or otherwise).
+    damaged = "damaged"
+    #: Parts or accessories missing.
+    missing_parts = "missing_parts"
+    #: Not what the customer described (other item, other fault).
+    not_as_described = "not_as_described"
+
+
+class ItemReceipt(IdMixin, Base):
+    """The goods-in register (来货登记): one row per item received."""
+
+    __tablename__ = "item_receipts"
+
+    case_item_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_items.id", ondelete="CASCADE"), unique=True
+    )
+    condition: Mapped[ItemCondition] = mapped_column(str_enum(ItemCondition, "item_condition"))
+    accessories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    serial_number_seen: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    received_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    received_by_name: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]
+
+    item: Mapped[CaseItem] = relationship(back_populates="receipt")
+
+
+class CaseEvent(IdMixin, Base):
+    """One line of a case's timeline: who did what, when, and the status before and after.
+
+    Replaying the status-changing events from the first explains the current status.
+    """
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "sequence"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    #: 1, 2, 3... per case, in the order the changes were committed.
+    sequence: Mapped[int]
+    #: The action (`receive`, `ship`...) or a non-status event (`assign`, `contact`...).
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[CaseStatus | None] = mapped_column(str_enum(CaseStatus, "case_status"))
+    to_status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus, "case_status"))
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[uuid.UUID | None]
+    actor_name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    #: Staff-only notes are never shown to the customer.
+    internal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

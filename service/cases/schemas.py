@@ -6,10 +6,15 @@ from typing import Any
 import marshmallow as ma
 
 from service.api import CursorArgsSchema, Schema
+from service.auth import current_principal
 from service.cases.eligibility import case_eligibility, return_explanation, warranty_explanation
-from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus
+from service.cases.lifecycle import allowed_actions
+from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus, ItemCondition
 from service.customers.schemas import CustomerInSchema, CustomerSchema
 from service.db import utcnow
+from service.quotes.schemas import QuoteSchema
+from service.quotes.service import current_quote
+from service.shipments.schemas import ShipmentSchema
 
 MAX_ITEMS = 50
 
@@ -34,6 +39,9 @@ class CaseItemInSchema(Schema):
 
 
 class CaseCreateSchema(Schema):
+    storefront_id = ma.fields.UUID(
+        metadata={"description": "Staff only: the storefront the case belongs to."}
+    )
     kind = ma.fields.Enum(CaseKind, by_value=True, required=True)
     channel = ma.fields.Enum(CaseChannel, by_value=True, metadata={"description": "Default api."})
     priority = ma.fields.Enum(
@@ -79,6 +87,7 @@ class CaseItemSchema(Schema):
     quantity = ma.fields.Integer()
     warranty = ma.fields.Function(lambda item: WarrantySchema().dump(item))
     return_window = ma.fields.Function(lambda item: ReturnWindowSchema().dump(item))
+    receipt = ma.fields.Nested(lambda: ReceiptSchema(), allow_none=True)
 
 
 class EligibilitySchema(Schema):
@@ -101,12 +110,27 @@ class CaseSchema(Schema):
     first_response_due_at = ma.fields.AwareDateTime()
     first_responded_at = ma.fields.AwareDateTime(allow_none=True)
     first_response_overdue = ma.fields.Method("_overdue")
+    assignee = ma.fields.Nested(lambda: StaffRefSchema(), allow_none=True)
+    escalated = ma.fields.Boolean()
+    resolution = ma.fields.Function(lambda case: CaseResolutionSchema().dump(case))
+    current_quote = ma.fields.Method("_current_quote", allow_none=True)
+    shipments = ma.fields.List(ma.fields.Nested(ShipmentSchema))
+    allowed_actions = ma.fields.Method(
+        "_allowed_actions", metadata={"description": "What the caller may do now"}
+    )
     version = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
 
     def _eligibility(self, case: Any) -> dict[str, Any]:
         return EligibilitySchema().dump(case_eligibility(case))
+
+    def _current_quote(self, case: Any) -> dict[str, Any] | None:
+        quote = current_quote(case)
+        return QuoteSchema().dump(quote) if quote else None
+
+    def _allowed_actions(self, case: Any) -> list[str]:
+        return allowed_actions(case, current_principal().actor)
 
     def _overdue(self, case: Any) -> bool:
         return case.first_responded_at is None and case.first_response_due_at < utcnow()
@@ -120,3 +144,44 @@ class CaseQueryArgsSchema(CursorArgsSchema):
     created_after = ma.fields.AwareDateTime(metadata={"description": "Inclusive."})
     created_before = ma.fields.AwareDateTime(metadata={"description": "Exclusive."})
     overdue = ma.fields.Boolean(metadata={"description": "First response late (or not)."})
+
+
+class StaffRefSchema(Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    role = ma.fields.String(attribute="role.value")
+
+
+class ReceiptSchema(Schema):
+    condition = ma.fields.Enum(ItemCondition, by_value=True)
+    accessories = ma.fields.List(ma.fields.String())
+    serial_number_seen = ma.fields.String(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    received_by_name = ma.fields.String()
+    received_at = ma.fields.AwareDateTime()
+
+
+class CaseResolutionSchema(Schema):
+    problem_found = ma.fields.String(allow_none=True)
+    cause = ma.fields.String(allow_none=True)
+    fix = ma.fields.String(allow_none=True)
+    refund_amount_minor = ma.fields.Integer(allow_none=True)
+    refund_currency = ma.fields.String(allow_none=True)
+
+
+class ActorSchema(Schema):
+    type = ma.fields.String(attribute="actor_type")
+    id = ma.fields.UUID(attribute="actor_id", allow_none=True)
+    name = ma.fields.String(attribute="actor_name")
+
+
+class CaseEventSchema(Schema):
+    sequence = ma.fields.Integer()
+    action = ma.fields.String()
+    from_status = ma.fields.Enum(CaseStatus, by_value=True, allow_none=True)
+    to_status = ma.fields.Enum(CaseStatus, by_value=True)
+    actor = ma.fields.Function(lambda event: ActorSchema().dump(event))
+    note = ma.fields.String(allow_none=True)
+    internal = ma.fields.Boolean(metadata={"description": "Staff-only; never shown to customers"})
+    data = ma.fields.Dict()
+    created_at = ma.fields.AwareDateTime()

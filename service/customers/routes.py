@@ -22,7 +22,7 @@ blp = Blueprint("customers", __name__, url_prefix="/customers", description="Cus
 
 
 def customer_or_404(customer_id: uuid.UUID) -> Customer:
-    customer = get_customer(db.session(), g.storefront.id, customer_id)
+    customer = get_customer(db.session(), g.principal.scope, customer_id)
     if customer is None:
         abort(404, message=f"No customer {customer_id}.")
     return customer
@@ -35,7 +35,7 @@ class CustomerViews(MethodView):
     @blp.response(200, page_schema(CustomerSchema))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List customers, newest first"""
-        stmt = customers_query(g.storefront.id, args)
+        stmt = customers_query(g.principal.scope, args)
         return keyset_page(db.session(), stmt, Customer, args["limit"], args["cursor"])
 
 
@@ -59,5 +59,5 @@ class CustomerCaseViews(MethodView):
     def get(self, args: dict[str, Any], customer_id: uuid.UUID) -> dict[str, Any]:
         """The customer's after-sales history, newest first"""
         customer = customer_or_404(customer_id)
-        stmt = cases_query(g.storefront.id, {"customer_id": customer.id})
+        stmt = cases_query(g.principal.scope, {"customer_id": customer.id})
         return keyset_page(db.session(), stmt, Case, args["limit"], args["cursor"])

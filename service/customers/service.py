@@ -45,8 +45,10 @@ def _match(session: Session, storefront_id: uuid.UUID, data: dict[str, Any]) -> 
     return None
 
 
-def customers_query(storefront_id: uuid.UUID, filters: dict[str, Any]) -> Select[Any]:
-    stmt = select(Customer).where(Customer.storefront_id == storefront_id)
+def customers_query(scope: uuid.UUID | None, filters: dict[str, Any]) -> Select[Any]:
+    stmt = select(Customer)
+    if scope is not None:
+        stmt = stmt.where(Customer.storefront_id == scope)
     if "external_id" in filters:
         stmt = stmt.where(Customer.external_id == filters["external_id"])
     if "email" in filters:
@@ -55,8 +57,10 @@ def customers_query(storefront_id: uuid.UUID, filters: dict[str, Any]) -> Select
 
 
 def get_customer(
-    session: Session, storefront_id: uuid.UUID, customer_id: uuid.UUID
+    session: Session, scope: uuid.UUID | None, customer_id: uuid.UUID
 ) -> Customer | None:
-    return session.scalars(
-        select(Customer).where(Customer.id == customer_id, Customer.storefront_id == storefront_id)
-    ).one_or_none()
+    """A customer within `scope` (a storefront id, or None for all)."""
+    stmt = select(Customer).where(Customer.id == customer_id)
+    if scope is not None:
+        stmt = stmt.where(Customer.storefront_id == scope)
+    return session.scalars(stmt).one_or_none()

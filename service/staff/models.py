@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base, IdMixin, TimestampMixin
+from service.db import Base, IdMixin, TimestampMixin, str_enum
 
 
 class StaffRole(enum.StrEnum):
@@ -27,18 +28,25 @@ class StaffUser(IdMixin, TimestampMixin, Base):
 
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[StaffRole] = mapped_column(
-        Enum(
-            StaffRole,
-            name="staff_role",
-            native_enum=False,
-            length=20,
-            values_callable=lambda members: [m.value for m in members],
-        )
-    )
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "staff_role"))
     password_hash: Mapped[str] = mapped_column(String(256))
     #: None: works for every storefront (the usual service desk); else only this one.
     storefront_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("storefronts.id", ondelete="CASCADE"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+
+class StaffToken(IdMixin, TimestampMixin, Base):
+    """A staff member's personal API token (`Authorization: Bearer ast_...`), hashed."""
+
+    __tablename__ = "staff_tokens"
+
+    staff_user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None]
+
+    staff_user: Mapped[StaffUser] = relationship(lazy="joined", innerjoin=True)

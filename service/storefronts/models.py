@@ -26,6 +26,8 @@ class Storefront(IdMixin, TimestampMixin, Base):
     return_window_days: Mapped[int] = mapped_column(default=7, server_default="7")
     #: Every new case must get a first answer within this many hours.
     first_response_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: Tax added to quotes, in basis points (1300 = 13 %).
+    tax_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
 
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="storefront")
 

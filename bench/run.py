@@ -1,0 +1,640 @@
+"""`make bench`: the API against a bare Flask + SQLAlchemy Core baseline, same run.
+
+    python -m bench.run [--duration 8] [--concurrency 8] [--workers 2] [--only create_case]
+
+Steps: create a fresh PostgreSQL database, migrate it, seed a storefront and key; start
+two gunicorns with identical settings (the API `wsgi:app` and the baseline
+`bench.baseline:app`); for each scenario in `bench.scenarios.SCENARIOS`, run its
+baseline and then it, with the same concurrency and duration; print the ratios and
+write them to `bench/out/latest.json`. Everything is torn down at the end, on errors and
+on Ctrl-C too.
+
+Exit status: 0 when every run was clean, 1 when the bench could not run, 2 when a
+scenario had errors (the table is still printed, with the errors flagged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import math
+import os
+import platform
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from bench.load import LoadResult, run_load
+from bench.scenarios import BASELINES, BY_NAME, SCENARIOS, Context, Request, Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "bench" / "out"
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/aftersales_bench"
+#: Redis database reserved for the bench: flushed before and after a run.
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+class BenchError(Exception):
+    """The bench cannot run (no PostgreSQL, a server did not start...)."""
+
+
+# ---------------------------------------------------------------------------
+# Command line
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    names = [s.name for s in SCENARIOS + BASELINES]
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds first")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers, per server (default 2)"
+    )
+    parser.add_argument(
+        "--load-processes",
+        type=int,
+        default=2,
+        help="load generator processes sharing --concurrency threads (default 2)",
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=200_000,
+        help="cap on requests per run, warm-up included (default 200000)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        help="PostgreSQL database to create, use and drop (its name must contain 'bench')",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=names,
+        metavar="NAME",
+        help=f"run only this scenario (repeatable): {', '.join(names)}",
+    )
+    parser.add_argument("--keep-db", action="store_true", help="don't drop the database")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 1:
+        parser.error("--duration, --concurrency and --workers must be positive")
+    return args
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL
+
+
+def _admin_engine(url: URL) -> Engine:
+    """An AUTOCOMMIT engine on a maintenance database of the same server."""
+    last: Exception | None = None
+    for name in ("postgres", "test", "template1"):
+        engine = create_engine(
+            url.set(database=name),
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 3},
+        )
+        try:
+            with engine.connect():
+                return engine
+        except OperationalError as exc:
+            engine.dispose()
+            last = exc
+            # "database does not exist": try the next name; anything else is the server.
+            if "does not exist" not in str(exc):
+                break
+    raise OperationalError("connect", {}, last or Exception("no maintenance database"))
+
+
+def _start_local_postgres() -> bool:
+    """Best effort for a local Debian-style cluster that is installed but stopped."""
+    if shutil.which("pg_isready") and subprocess.run(["pg_isready", "-q"]).returncode == 0:
+        return False
+    if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
+        return False
+    started = False
+    for version in sorted(os.listdir("/etc/postgresql")):
+        cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"]
+        print(f"PostgreSQL is not answering; trying: {shlex.join(cmd)}", file=sys.stderr)
+        started |= subprocess.run(cmd).returncode == 0
+    return started
+
+
+def admin_engine(url: URL) -> Engine:
+    try:
+        return _admin_engine(url)
+    except OperationalError as first:
+        if url.host in (None, "", "127.0.0.1", "localhost") and _start_local_postgres():
+            for _ in range(20):
+                time.sleep(0.5)
+                with contextlib.suppress(OperationalError):
+                    return _admin_engine(url)
+        raise BenchError(
+            f"PostgreSQL is not reachable at {url.render_as_string(hide_password=True)}:\n"
+            f"  {str(first.orig or first).strip().splitlines()[0]}\n"
+            "The bench needs PostgreSQL: start it, or point --database-url / "
+            "BENCH_DATABASE_URL at one (postgresql+psycopg://user@host:port/aftersales_bench)."
+        ) from None
+
+
+def recreate_database(admin: Engine, name: str) -> None:
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    with admin.connect() as connection:
+        # FORCE: a previous run killed half-way may have left connections behind.
+        connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {quoted}"))
+
+
+def drop_database(admin: Engine, name: str) -> None:
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+
+
+def seed_storefront(database_url: str) -> str:
+    """A storefront and an API key for the bench; returns the plaintext key."""
+    from sqlalchemy.orm import Session
+
+    from service.db import make_engine
+    from service.storefronts.keys import create_storefront, issue_key
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            storefront = create_storefront(
+                session, "Bench Gadgets", "bench-gadgets", case_prefix="BEN"
+            )
+            _api_key, key = issue_key(session, storefront, label="bench")
+            session.commit()
+        return key
+    finally:
+        engine.dispose()
+
+
+def redis_url_if_available() -> str | None:
+    """The bench's Redis database if a server answers, else None (the API then embeds one)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        client = Redis.from_url(BENCH_REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+        client.flushdb()
+        client.close()
+        return BENCH_REDIS_URL
+    except (RedisError, OSError):
+        return None
+
+
+def flush_redis(url: str | None) -> None:
+    if url is None:
+        return
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    with contextlib.suppress(RedisError, OSError):
+        client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        client.flushdb()
+        client.close()
+
+
+# ---------------------------------------------------------------------------
+# gunicorn servers
+
+
+@dataclass
+class Server:
+    name: str
+    app: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def gunicorn_command(app: str, port: int, workers: int, log: Path) -> list[str]:
+    """The one command line both servers use, so their settings cannot drift apart."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        # No access log (gunicorn's default, stated): logging every request costs time.
+        "--error-logfile",
+        str(log),
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+        app,
+    ]
+
+
+def start_server(name: str, app: str, workers: int, env: dict[str, str], tmp: Path) -> Server:
+    port = free_port()
+    log = tmp / f"{name}.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            gunicorn_command(app, port, workers, log),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            # Own session: Ctrl-C in the terminal reaches us, and we stop gunicorn in order.
+            start_new_session=True,
+        )
+    return Server(name, app, port, process, log)
+
+
+def wait_ready(server: Server, workers: int, timeout: float = 60.0) -> None:
+    """Until /healthz answers 200 a few times (each hit may land on another worker)."""
+    deadline = time.monotonic() + timeout
+    successes = 0
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise BenchError(
+                f"{server.name} server ({server.app}) exited with {server.process.returncode}:\n"
+                f"{server.log_tail()}"
+            )
+        try:
+            status, body = http_request(server.port, Request("GET", "/healthz"), timeout=5)
+            last = f"{status} {body[:200]!r}"
+            successes = successes + 1 if status == 200 else 0
+            if successes >= 2 * workers:
+                return
+        except OSError as exc:
+            last = repr(exc)
+        time.sleep(0.1)
+    raise BenchError(f"{server.name} server did not become ready: {last}\n{server.log_tail()}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        # SIGTERM: gunicorn's graceful stop; workers finish their request and exit.
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=5)
+
+
+def http_request(port: int, request: Request, timeout: float = 30) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(request.method, request.path, body=request.body, headers=dict(request.headers))
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+class HttpSeeder:
+    """The `Seeder` prepare hooks use: one request at a time, failing loudly."""
+
+    def __init__(self, servers: dict[str, Server]) -> None:
+        self.servers = servers
+
+    def send(self, target: str, request: Request) -> Any:
+        status, body = http_request(self.servers[target].port, request)
+        if not 200 <= status < 300:
+            raise BenchError(
+                f"set-up request {request.method} {request.path} to {target} got {status}:\n"
+                f"{body[:1000].decode(errors='replace')}"
+            )
+        return json.loads(body) if body else None
+
+
+# ---------------------------------------------------------------------------
+# Running and reporting
+
+
+def selected(only: list[str] | None) -> list[tuple[Scenario, Scenario | None]]:
+    """(baseline, api scenario or None) pairs, in declaration order."""
+    wanted = set(only or BY_NAME)
+    pairs: list[tuple[Scenario, Scenario | None]] = [
+        (BY_NAME[s.baseline], s) for s in SCENARIOS if s.name in wanted and s.baseline
+    ]
+    paired = {base.name for base, _ in pairs}
+    if only:
+        # A baseline asked for by name alone runs alone.
+        pairs += [(b, None) for b in BASELINES if b.name in wanted and b.name not in paired]
+    return pairs
+
+
+@dataclass
+class Settings:
+    duration: float
+    warmup: float
+    concurrency: int
+    processes: int
+    max_requests: int
+
+
+def run_scenario(
+    scenario: Scenario,
+    servers: dict[str, Server],
+    ctx: Context,
+    settings: Settings,
+    seeder: HttpSeeder,
+) -> LoadResult:
+    if scenario.prepare is not None:
+        ctx.nonce += 1
+        scenario.prepare(seeder, ctx)
+    ctx.nonce += 1
+    print(f"  {scenario.name:<14} ({scenario.target}) ...", end="", flush=True)
+    result = run_load(
+        servers[scenario.target].port,
+        scenario.name,
+        replace(ctx, data=dict(ctx.data)),
+        duration=settings.duration,
+        warmup=settings.warmup,
+        concurrency=settings.concurrency,
+        processes=settings.processes,
+        max_requests=settings.max_requests,
+    )
+    flag = f"  ERRORS: {result.error_count}" if result.error_count else ""
+    print(
+        f" {result.rps:8.1f} req/s  p50 {result.percentile(50):7.2f} ms"
+        f"  p95 {result.percentile(95):7.2f} ms{flag}"
+    )
+    return result
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan
+
+
+def compare(api: LoadResult, base: LoadResult) -> dict[str, Any]:
+    return {
+        "scenario": api.scenario,
+        "rps": round(api.rps, 1),
+        "p50_ms": round(api.percentile(50), 2),
+        "p95_ms": round(api.percentile(95), 2),
+        "baseline": base.scenario,
+        "baseline_rps": round(base.rps, 1),
+        "baseline_p50_ms": round(base.percentile(50), 2),
+        "baseline_p95_ms": round(base.percentile(95), 2),
+        "throughput_ratio": round(_ratio(api.rps, base.rps), 3),
+        "p95_ratio": round(_ratio(api.percentile(95), base.percentile(95)), 3),
+        "errors": api.error_count,
+        "baseline_errors": base.error_count,
+    }
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table (readable in a terminal too, and pasted as is into RESULTS.md)."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def comparison_table(comparisons: list[dict[str, Any]]) -> str:
+    headers = [
+        "scenario",
+        "req/s",
+        "p95 ms",
+        "baseline",
+        "baseline req/s",
+        "baseline p95 ms",
+        "throughput ratio (api/baseline)",
+        "p95 ratio",
+        "errors (api/baseline)",
+    ]
+    rows = []
+    for c in comparisons:
+        errors = f"{c['errors']}/{c['baseline_errors']}"
+        if c["errors"] or c["baseline_errors"]:
+            errors += "  <-- ERRORS"
+        rows.append(
+            [
+                c["scenario"],
+                f"{c['rps']:.1f}",
+                f"{c['p95_ms']:.2f}",
+                c["baseline"],
+                f"{c['baseline_rps']:.1f}",
+                f"{c['baseline_p95_ms']:.2f}",
+                f"{c['throughput_ratio']:.3f}",
+                f"{c['p95_ratio']:.2f}",
+                errors,
+            ]
+        )
+    return format_table(headers, rows)
+
+
+def runs_table(results: list[LoadResult]) -> str:
+    headers = ["run", "target", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]
+    rows = [
+        [
+            r.scenario,
+            r.target,
+            str(r.requests),
+            str(r.error_count) + (" <--" if r.error_count else ""),
+            f"{r.rps:.1f}",
+            f"{r.percentile(50):.2f}",
+            f"{r.percentile(95):.2f}",
+            f"{r.percentile(99):.2f}",
+        ]
+        for r in results
+    ]
+    return format_table(headers, rows)
+
+
+def machine_info(admin: Engine) -> dict[str, Any]:
+    with admin.connect() as connection:
+        server_version = connection.execute(text("SHOW server_version")).scalar_one()
+    return {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgresql": server_version,
+    }
+
+
+def command_line() -> str:
+    return shlex.join(["python", "-m", "bench.run", *sys.argv[1:]])
+
+
+# ---------------------------------------------------------------------------
+# Main
+
+
+def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    # SIGTERM (e.g. a CI timeout) tears down like Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def bench_database(url: URL, keep: bool) -> Iterator[Engine]:
+    admin = admin_engine(url)
+    name = url.database or ""
+    try:
+        recreate_database(admin, name)
+        yield admin
+    finally:
+        if not keep:
+            with contextlib.suppress(OperationalError):
+                drop_database(admin, name)
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        return _main(args)
+    except BenchError as exc:
+        print(f"\nbench: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; servers stopped and database dropped.", file=sys.stderr)
+        return 130
+
+
+def _main(args: argparse.Namespace) -> int:
+    url = make_url(args.database_url)
+    if url.get_backend_name() != "postgresql":
+        raise BenchError(f"the bench runs on PostgreSQL only, not {url.get_backend_name()}")
+    if "bench" not in (url.database or ""):
+        # It drops and recreates the database: refuse anything not obviously ours.
+        raise BenchError(f"refusing to drop database {url.database!r}: its name lacks 'bench'")
+    database_url = url.render_as_string(hide_password=False)
+    settings = Settings(
+        args.duration, args.warmup, args.concurrency, args.load_processes, args.max_requests
+    )
+    pairs = selected(args.only)
+    servers: dict[str, Server] = {}
+    redis_url = redis_url_if_available()
+    started = time.monotonic()
+
+    with (
+        tempfile.TemporaryDirectory(prefix="aftersales-bench-") as tmp_name,
+        bench_database(url, args.keep_db) as admin,
+    ):
+        tmp = Path(tmp_name)
+        try:
+            print(f"bench: database {url.database} on {url.host}:{url.port or 5432}; migrating")
+            from service import migrate
+
+            migrate.upgrade(database_url)
+            api_key = seed_storefront(database_url)
+
+            common = {**os.environ, "DATABASE_URL": database_url, "SQL_ECHO": "0"}
+            api_env = {**common, "SECRET_KEY": "bench", "INSTANCE_DIR": str(tmp / "instance")}
+            api_env.pop("REDIS_URL", None)
+            if redis_url:
+                api_env["REDIS_URL"] = redis_url
+            servers["api"] = start_server("api", "wsgi:app", args.workers, api_env, tmp)
+            servers["baseline"] = start_server(
+                "baseline", "bench.baseline:app", args.workers, common, tmp
+            )
+            for server in servers.values():
+                wait_ready(server, args.workers)
+            print(
+                f"bench: gunicorn -w {args.workers} (sync) for api and baseline; "
+                f"redis {redis_url or 'embedded'}; {args.concurrency} in flight from "
+                f"{min(args.load_processes, args.concurrency)} load processes; "
+                f"{args.warmup:g} s warm-up + {args.duration:g} s per run"
+            )
+
+            ctx = Context(api_key=api_key, today=date.today())
+            seeder = HttpSeeder(servers)
+            results: list[LoadResult] = []
+            comparisons: list[dict[str, Any]] = []
+            for base, scenario in pairs:
+                # The baseline right before its scenario: both see the same machine state.
+                base_result = run_scenario(base, servers, ctx, settings, seeder)
+                results.append(base_result)
+                if scenario is not None:
+                    result = run_scenario(scenario, servers, ctx, settings, seeder)
+                    results.append(result)
+                    comparisons.append(compare(result, base_result))
+            info = machine_info(admin)
+        finally:
+            for server in servers.values():
+                stop_server(server)
+            flush_redis(redis_url)
+
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command_line(),
+        "machine": info,
+        "settings": {
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "concurrency": args.concurrency,
+            "gunicorn_workers": args.workers,
+            "load_processes": min(args.load_processes, args.concurrency),
+            "max_requests": args.max_requests,
+            "redis": redis_url or "embedded",
+        },
+        "comparisons": comparisons,
+        "runs": [r.summary() for r in results],
+        "elapsed_s": round(time.monotonic() - started, 1),
+    }
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+
+    print()
+    if comparisons:
+        print(comparison_table(comparisons))
+        print()
+    print(runs_table(results))
+    print(
+        f"\n{info['nproc']} CPUs, Python {info['python']}, PostgreSQL {info['postgresql']}; "
+        f"{report['elapsed_s']} s; written to {OUT_DIR.relative_to(ROOT) / 'latest.json'}"
+    )
+    failed = [r for r in results if r.error_count]
+    for r in failed:
+        print(
+            f"\nERRORS in {r.scenario}: {dict(r.errors)}\n  first: {r.first_error}",
+            file=sys.stderr,
+        )
+    capped = [r.scenario for r in results if r.capped]
+    if capped:
+        print(f"note: --max-requests ended {', '.join(capped)} early", file=sys.stderr)
+    return 2 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

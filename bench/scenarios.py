@@ -1,0 +1,272 @@
+"""The benchmark scenarios, declared as data.
+
+A scenario is a name, the server it targets (`"api"` or `"baseline"`), a request factory
+and, for an API scenario, the name of the baseline scenario it is compared with. The
+runner measures each API scenario right after its baseline, in the same run, with the
+same gunicorn settings, concurrency and duration, and prints the ratios.
+
+To add a scenario, write a request factory `(ctx, seq) -> Request` and append a
+`Scenario` to `SCENARIOS` (or a new baseline to `BASELINES`). If it needs data that
+exists before the clock starts (cases to read, cases in a given state to transition),
+give it a `prepare` hook: it runs once before the scenario, may send requests through
+the `Seeder` and stores what the factory needs in `ctx.data`.
+
+This module imports only the standard library: the load generator's processes are
+spawned fresh and import it to find the factories, and must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+#: The servers a scenario can target; the runner starts one gunicorn for each.
+TARGETS = ("api", "baseline")
+
+API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What request factories may use. It is pickled into the load processes, so it
+    holds plain data only."""
+
+    api_key: str
+    today: date
+    #: Distinct for every scenario run (and prepare hook) of one bench run, so that
+    #: idempotency keys, customers and order references never repeat across runs.
+    nonce: int = 0
+    #: Filled by prepare hooks: e.g. `case_ids` for `get_case`.
+    data: dict[str, list[str]] = field(default_factory=dict)
+
+
+#: Builds the `seq`-th request of a run. `seq` is unique within the run (across all
+#: load threads and processes) and dense from 0, so `seq % len(ids)` spreads reads.
+RequestFactory = Callable[[Context, int], Request]
+
+
+class Seeder(Protocol):
+    """Sends set-up requests before a scenario's clock starts (see `bench.run`)."""
+
+    def send(self, target: str, request: Request) -> Any:
+        """The parsed JSON response; raises on anything but 2xx."""
+        ...
+
+
+Prepare = Callable[[Seeder, Context], None]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    target: str
+    request: RequestFactory
+    #: The baseline scenario this one is compared with (None for baselines themselves).
+    baseline: str | None = None
+    prepare: Prepare | None = None
+    description: str = ""
+
+
+# ---------------------------------------------------------------------------
+# Request bodies. Realistic rather than minimal: a case is validated, normalised
+# (email, phone, time zone), matched to a customer and its items' eligibility decided,
+# so a trivial body would understate the work.
+
+_PROFILES = (
+    # (name, locale, time zone, phone format or None for email-only customers)
+    ("Li Wei", "zh-CN", "Asia/Shanghai", "+86 138 {digits:08d}"),
+    ("Emma Johnson", "en", "America/New_York", "+1 415 555 01{two:02d}"),
+    ("Jonas Becker", "en", "Europe/Berlin", None),
+    ("张敏", "zh-CN", "Asia/Shanghai", "+86 139 {digits:08d}"),
+)
+_PRODUCTS = (
+    ("TAB-10", "Tablet 10"),
+    ("PHN-X2", "Phone X2"),
+    ("EAR-PRO", "Earbuds Pro"),
+    ("LAP-14", "Laptop 14"),
+    ("WATCH-S", "Smartwatch S"),
+)
+_KINDS = ("repair", "repair", "return", "exchange", "repair")
+_DESCRIPTIONS = (
+    "The screen flickers after ten minutes of use.",
+    "Battery drains from full to empty in two hours, even when idle.",
+    "Arrived with a cracked corner; the box was intact.",
+    "The left earbud does not charge in the case.",
+    "It restarts by itself several times a day since the last update.",
+)
+
+
+def case_body(ctx: Context, seq: int) -> dict[str, Any]:
+    """A create-case body; a new customer per request (the external id is authoritative),
+    purchase dates spread over ~2.5 years so warranty and return-window answers vary."""
+    name, locale, time_zone, phone_format = _PROFILES[seq % len(_PROFILES)]
+    digits = (ctx.nonce % 100) * 1_000_000 + seq % 1_000_000
+    customer: dict[str, Any] = {
+        "external_id": f"bench-{ctx.nonce}-{seq}",
+        "name": name,
+        "email": f"customer.{ctx.nonce}.{seq}@example.com",
+        "locale": locale,
+        "time_zone": time_zone,
+    }
+    if phone_format:
+        customer["phone"] = phone_format.format(digits=digits, two=seq % 100)
+    items = []
+    for i in range(1 + (seq % 4 == 0)):
+        sku, product = _PRODUCTS[(seq + i) % len(_PRODUCTS)]
+        purchased = ctx.today - timedelta(days=(seq * 37 + i * 11) % 900)
+        items.append(
+            {
+                "sku": sku,
+                "name": product,
+                "serial_number": f"SN{ctx.nonce:02d}{seq:08d}{i}",
+                "purchase_date": purchased.isoformat(),
+            }
+        )
+    return {
+        "kind": _KINDS[seq % len(_KINDS)],
+        "channel": "web",
+        "customer": customer,
+        "order_reference": f"ORD-{ctx.nonce}-{seq:07d}",
+        "description": _DESCRIPTIONS[seq % len(_DESCRIPTIONS)],
+        "items": items,
+    }
+
+
+def _api_headers(ctx: Context) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ctx.api_key}", "Accept": "application/json"}
+
+
+def _json(payload: Any) -> bytes:
+    return json.dumps(payload).encode()
+
+
+# ---------------------------------------------------------------------------
+# Request factories.
+
+
+def create_case(ctx: Context, seq: int) -> Request:
+    headers = {
+        **_api_headers(ctx),
+        "Content-Type": "application/json",
+        # Distinct per request: a create with a key is what storefronts are told to send,
+        # and it adds the idempotency record to the transaction.
+        "Idempotency-Key": f"bench-{ctx.nonce}-{seq}",
+    }
+    return Request("POST", f"{API}/cases", _json(case_body(ctx, seq)), headers)
+
+
+def get_case(ctx: Context, seq: int) -> Request:
+    ids = ctx.data["case_ids"]
+    return Request("GET", f"{API}/cases/{ids[seq % len(ids)]}", headers=_api_headers(ctx))
+
+
+def list_cases(ctx: Context, seq: int) -> Request:
+    return Request("GET", f"{API}/cases?limit=25", headers=_api_headers(ctx))
+
+
+def baseline_insert(ctx: Context, seq: int) -> Request:
+    # The same body as create_case, so JSON parsing and transfer cost the same.
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    return Request("POST", "/insert", _json(case_body(ctx, seq)), headers)
+
+
+def baseline_select_pk(ctx: Context, seq: int) -> Request:
+    ids = ctx.data["row_ids"]
+    return Request("GET", f"/rows/{ids[seq % len(ids)]}", headers={"Accept": "application/json"})
+
+
+# ---------------------------------------------------------------------------
+# Prepare hooks: data that must exist before the clock starts.
+
+#: Rows read by the read scenarios; enough that reads are not all one cached row.
+SEED_COUNT = 200
+
+
+def seed_cases(seeder: Seeder, ctx: Context) -> None:
+    """Cases for get_case (and a non-empty list for list_cases), through the API itself."""
+    if "case_ids" not in ctx.data:
+        ctx.data["case_ids"] = [
+            seeder.send("api", create_case(ctx, seq))["id"] for seq in range(SEED_COUNT)
+        ]
+
+
+def seed_rows(seeder: Seeder, ctx: Context) -> None:
+    if "row_ids" not in ctx.data:
+        ctx.data["row_ids"] = [
+            seeder.send("baseline", baseline_insert(ctx, seq))["id"] for seq in range(SEED_COUNT)
+        ]
+
+
+# ---------------------------------------------------------------------------
+# The declarative lists. Order is run order.
+
+BASELINES: tuple[Scenario, ...] = (
+    Scenario(
+        "insert",
+        "baseline",
+        baseline_insert,
+        description="bare Flask + SQLAlchemy Core: one INSERT of the JSON body",
+    ),
+    Scenario(
+        "select_pk",
+        "baseline",
+        baseline_select_pk,
+        prepare=seed_rows,
+        description="bare Flask + SQLAlchemy Core: one SELECT by primary key",
+    ),
+)
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "create_case",
+        "api",
+        create_case,
+        baseline="insert",
+        description="POST /cases with a realistic body and an Idempotency-Key",
+    ),
+    Scenario(
+        "get_case",
+        "api",
+        get_case,
+        baseline="select_pk",
+        prepare=seed_cases,
+        description="GET /cases/{id} over 200 seeded cases",
+    ),
+    Scenario(
+        "list_cases",
+        "api",
+        list_cases,
+        baseline="select_pk",
+        prepare=seed_cases,
+        description="GET /cases?limit=25, newest first",
+    ),
+)
+
+BY_NAME: dict[str, Scenario] = {s.name: s for s in BASELINES + SCENARIOS}
+
+
+def _check() -> None:
+    # Fail at import, not half-way through a run, when the lists are edited wrongly.
+    if len(BY_NAME) != len(BASELINES) + len(SCENARIOS):
+        raise ValueError("scenario names must be unique")
+    baseline_names = {s.name for s in BASELINES}
+    for scenario in BASELINES + SCENARIOS:
+        if scenario.target not in TARGETS:
+            raise ValueError(f"{scenario.name}: unknown target {scenario.target!r}")
+    for scenario in SCENARIOS:
+        if scenario.baseline not in baseline_names:
+            raise ValueError(f"{scenario.name}: unknown baseline {scenario.baseline!r}")
+
+
+_check()
