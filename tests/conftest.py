@@ -184,24 +184,31 @@ class StaffMember:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+@pytest.fixture(scope="session")
+def staff_password_hash() -> str:
+    # scrypt is slow on purpose; hash once per run rather than once per staff member.
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash("a long enough password")
+
+
 @pytest.fixture
-def create_staff(db_session: Session) -> Callable[..., StaffMember]:
+def create_staff(db_session: Session, staff_password_hash: str) -> Callable[..., StaffMember]:
     from service.auth import issue_staff_token
-    from service.staff.accounts import create_staff_user
-    from service.staff.models import StaffRole
+    from service.staff.models import StaffRole, StaffUser
 
     counter = iter(range(1, 1000))
 
     def create(role: str = "admin", storefront: Storefront | None = None, name: str | None = None):
         n = next(counter)
-        user = create_staff_user(
-            db_session,
-            f"{role}{n}@desk.example",
-            name or f"{role.title()} {n}",
-            StaffRole(role),
-            "a long enough password",
-            storefront,
+        user = StaffUser(
+            email=f"{role}{n}@desk.example",
+            name=name or f"{role.title()} {n}",
+            role=StaffRole(role),
+            password_hash=staff_password_hash,
+            storefront_id=storefront.id if storefront else None,
         )
+        db_session.add(user)
         token = issue_staff_token(db_session, user)
         db_session.commit()
         return StaffMember(user, token)

@@ -58,7 +58,7 @@ def open_case(session: Session, storefront: Storefront, data: dict[str, Any], ac
     for position, item in enumerate(data.get("items", [])):
         case.items.append(_item(storefront, item, position, now))
     session.add(case)
-    record_event(session, case, "open", actor, CaseStatus.open, None, {}, now)
+    record_event(session, case, "open", actor, CaseStatus.open, None, {}, now, notify=True)
     return case
 
 

@@ -270,7 +270,8 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             action="send_quote",
-            sources=frozenset({S.diagnosing}),
+            # From quote_pending too: a new quote supersedes the one awaiting a decision.
+            sources=frozenset({S.diagnosing, S.quote_pending}),
             target=S.quote_pending,
             kinds=frozenset({K.repair}),
             actors=_STAFF,
@@ -463,7 +464,15 @@ def perform(
         raise refusal
     event_data = transition.effect(session, case, data, actor, now) if transition.effect else {}
     return record_event(
-        session, case, action, actor, transition.target, data.get("note"), event_data, now
+        session,
+        case,
+        action,
+        actor,
+        transition.target,
+        data.get("note"),
+        event_data,
+        now,
+        notify=True,
     )
 
 
@@ -477,9 +486,12 @@ def record_event(
     data: dict[str, Any],
     now: datetime,
     internal: bool = False,
+    notify: bool = False,
 ) -> CaseEvent:
     """Write one timeline event and move the case to `to_status` (the only assignment of
     a status anywhere). Events that change nothing but record work pass the current status.
+    With `notify`, the customer's notices for the event go into the outbox, in the same
+    transaction.
     """
     from service.notifications.outbox import record_notices
 
@@ -517,7 +529,7 @@ def record_event(
     )
     session.add(event)
     session.flush()
-    if from_status != to_status:
+    if notify:
         record_notices(session, case, event)
     return event
 
