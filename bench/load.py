@@ -23,16 +23,23 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-from bench.scenarios import BY_NAME, Context, Request
+from bench.scenarios import BY_NAME, Context, Request, RequestFactory
 
 #: Seconds a single request may take before it counts as an error.
 REQUEST_TIMEOUT = 30.0
 #: Errors that mean "the server closed a kept-alive connection before we reused it".
 _STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def rounded(value: float, digits: int = 2) -> float | None:
+    """For JSON: NaN (no successful request) becomes null, which JSON can express."""
+    return None if math.isnan(value) else round(value, digits)
 
 
 @dataclass
@@ -71,6 +78,22 @@ class LoadResult:
         ordered = sorted(self.latencies_ms)
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
+    @classmethod
+    def pooled(cls, runs: list[LoadResult]) -> LoadResult:
+        """Several runs of one scenario as one: requests over total measured seconds,
+        percentiles over all their latencies."""
+        first = runs[0]
+        result = cls(scenario=first.scenario, target=first.target, concurrency=first.concurrency)
+        for run in runs:
+            result.latencies_ms.extend(run.latencies_ms)
+            result.seconds += run.seconds
+            result.warmup_requests += run.warmup_requests
+            result.errors.update(run.errors)
+            result.first_error = result.first_error or run.first_error
+            result.reconnects += run.reconnects
+            result.capped = result.capped or run.capped
+        return result
+
     def summary(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
@@ -78,11 +101,11 @@ class LoadResult:
             "concurrency": self.concurrency,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
-            "rps": round(self.rps, 1),
-            "p50_ms": round(self.percentile(50), 2),
-            "p95_ms": round(self.percentile(95), 2),
-            "p99_ms": round(self.percentile(99), 2),
-            "max_ms": round(max(self.latencies_ms, default=math.nan), 2),
+            "rps": rounded(self.rps, 1),
+            "p50_ms": rounded(self.percentile(50)),
+            "p95_ms": rounded(self.percentile(95)),
+            "p99_ms": rounded(self.percentile(99)),
+            "max_ms": rounded(max(self.latencies_ms, default=math.nan)),
             "warmup_requests": self.warmup_requests,
             "errors": self.error_count,
             "errors_by_kind": dict(self.errors),
@@ -101,9 +124,10 @@ class _Plan:
     ctx: Context
     warmup: float
     duration: float
-    #: Global index of this process's first thread, and the total thread count.
+    #: Global index of this process's first client thread, and its thread count.
     first_worker: int
     threads: int
+    #: Client threads over all processes (the stride of each thread's `seq`).
     concurrency: int
     max_requests: int
 
@@ -162,7 +186,12 @@ def run_load(
         children.append(child)
     try:
         # Spawned processes take a moment to import; the clock starts when all are ready.
-        barrier.wait(timeout=60)
+        try:
+            barrier.wait(timeout=60)
+        except threading.BrokenBarrierError:
+            # A child that failed while starting aborts the barrier; show its traceback.
+            crash = results.get(timeout=5).crash if not results.empty() else None
+            raise RuntimeError(f"load generator did not start for {scenario}:\n{crash}") from None
         deadline = time.monotonic() + warmup + duration + REQUEST_TIMEOUT + 30
         # Read before joining: a child blocks on exit until its queued result is consumed.
         partials: list[_Partial] = []
@@ -197,7 +226,8 @@ def _merge(scenario: str, concurrency: int, partials: list[_Partial]) -> LoadRes
     return result
 
 
-def _process_main(plan: _Plan, barrier: Barrier, results: Any) -> None:
+def _process_main(plan: _Plan, barrier: Barrier, results: Queue[_Partial]) -> None:
+    started = False
     try:
         factory = BY_NAME[plan.scenario].request
         partial = _Partial()
@@ -212,6 +242,7 @@ def _process_main(plan: _Plan, barrier: Barrier, results: Any) -> None:
                 return True
 
         barrier.wait(timeout=60)
+        started = True
         start = time.monotonic()
         partial.measure_from = start + plan.warmup
         partial.last_end = partial.measure_from
@@ -234,15 +265,17 @@ def _process_main(plan: _Plan, barrier: Barrier, results: Any) -> None:
         pass
     except Exception:
         results.put(_Partial(crash=traceback.format_exc()))
+        if not started:
+            barrier.abort()
 
 
 def _client(
     plan: _Plan,
-    factory: Any,
+    factory: RequestFactory,
     worker: int,
     start: float,
     end: float,
-    take: Any,
+    take: Callable[[], bool],
     partial: _Partial,
     lock: threading.Lock,
 ) -> None:
@@ -255,11 +288,11 @@ def _client(
 
 def _client_loop(
     plan: _Plan,
-    factory: Any,
+    factory: RequestFactory,
     worker: int,
     start: float,
     end: float,
-    take: Any,
+    take: Callable[[], bool],
     partial: _Partial,
     lock: threading.Lock,
 ) -> None:

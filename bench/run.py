@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
-from bench.load import LoadResult, run_load
+from bench.load import LoadResult, rounded, run_load
 from bench.scenarios import BASELINES, BY_NAME, SCENARIOS, Context, Request, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,9 +126,10 @@ def _admin_engine(url: URL) -> Engine:
     raise OperationalError("connect", {}, last or Exception("no maintenance database"))
 
 
-def _start_local_postgres() -> bool:
+def _start_local_postgres(port: int) -> bool:
     """Best effort for a local Debian-style cluster that is installed but stopped."""
-    if shutil.which("pg_isready") and subprocess.run(["pg_isready", "-q"]).returncode == 0:
+    ready = ["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port)]
+    if shutil.which("pg_isready") and subprocess.run(ready).returncode == 0:
         return False
     if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
         return False
@@ -144,7 +145,8 @@ def admin_engine(url: URL) -> Engine:
     try:
         return _admin_engine(url)
     except OperationalError as first:
-        if url.host in (None, "", "127.0.0.1", "localhost") and _start_local_postgres():
+        local = url.host in (None, "", "127.0.0.1", "localhost")
+        if local and _start_local_postgres(url.port or 5432):
             for _ in range(20):
                 time.sleep(0.5)
                 with contextlib.suppress(OperationalError):
@@ -359,7 +361,9 @@ def selected(only: list[str] | None) -> list[tuple[Scenario, Scenario | None]]:
 
 
 @dataclass
-class Settings:
+class RunSettings:
+    """The load shape shared by every run of one bench."""
+
     duration: float
     warmup: float
     concurrency: int
@@ -371,7 +375,7 @@ def run_scenario(
     scenario: Scenario,
     servers: dict[str, Server],
     ctx: Context,
-    settings: Settings,
+    settings: RunSettings,
     seeder: HttpSeeder,
 ) -> LoadResult:
     if scenario.prepare is not None:
@@ -401,21 +405,37 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan
 
 
-def compare(api: LoadResult, base: LoadResult) -> dict[str, Any]:
+#: Baseline throughput differing by more than this before and after its scenario marks
+#: the comparison as noisy: something else was using the machine.
+NOISY_DRIFT = 0.15
+
+
+def compare(api: LoadResult, before: LoadResult, after: LoadResult) -> dict[str, Any]:
+    """The scenario against its baseline pooled from the runs right before and after it,
+    so slow drift in the machine's speed affects both sides alike."""
+    base = LoadResult.pooled([before, after])
+    drift = _ratio(after.rps - before.rps, base.rps)
     return {
         "scenario": api.scenario,
-        "rps": round(api.rps, 1),
-        "p50_ms": round(api.percentile(50), 2),
-        "p95_ms": round(api.percentile(95), 2),
+        "rps": rounded(api.rps, 1),
+        "p50_ms": rounded(api.percentile(50)),
+        "p95_ms": rounded(api.percentile(95)),
         "baseline": base.scenario,
-        "baseline_rps": round(base.rps, 1),
-        "baseline_p50_ms": round(base.percentile(50), 2),
-        "baseline_p95_ms": round(base.percentile(95), 2),
-        "throughput_ratio": round(_ratio(api.rps, base.rps), 3),
-        "p95_ratio": round(_ratio(api.percentile(95), base.percentile(95)), 3),
+        "baseline_rps": rounded(base.rps, 1),
+        "baseline_p50_ms": rounded(base.percentile(50)),
+        "baseline_p95_ms": rounded(base.percentile(95)),
+        "throughput_ratio": rounded(_ratio(api.rps, base.rps), 3),
+        "p95_ratio": rounded(_ratio(api.percentile(95), base.percentile(95)), 3),
+        "baseline_rps_before_after": [rounded(before.rps, 1), rounded(after.rps, 1)],
+        "baseline_drift": rounded(drift, 3),
+        "noisy": not math.isnan(drift) and abs(drift) > NOISY_DRIFT,
         "errors": api.error_count,
         "baseline_errors": base.error_count,
     }
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None or math.isnan(value) else format(value, spec)
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -439,24 +459,28 @@ def comparison_table(comparisons: list[dict[str, Any]]) -> str:
         "baseline p95 ms",
         "throughput ratio (api/baseline)",
         "p95 ratio",
-        "errors (api/baseline)",
+        "baseline drift",
+        "notes",
     ]
     rows = []
     for c in comparisons:
-        errors = f"{c['errors']}/{c['baseline_errors']}"
+        notes = []
         if c["errors"] or c["baseline_errors"]:
-            errors += "  <-- ERRORS"
+            notes.append(f"ERRORS {c['errors']} api / {c['baseline_errors']} baseline")
+        if c["noisy"]:
+            notes.append("noisy: baseline moved")
         rows.append(
             [
                 c["scenario"],
-                f"{c['rps']:.1f}",
-                f"{c['p95_ms']:.2f}",
+                _fmt(c["rps"], ".1f"),
+                _fmt(c["p95_ms"], ".2f"),
                 c["baseline"],
-                f"{c['baseline_rps']:.1f}",
-                f"{c['baseline_p95_ms']:.2f}",
-                f"{c['throughput_ratio']:.3f}",
-                f"{c['p95_ratio']:.2f}",
-                errors,
+                _fmt(c["baseline_rps"], ".1f"),
+                _fmt(c["baseline_p95_ms"], ".2f"),
+                _fmt(c["throughput_ratio"], ".3f"),
+                _fmt(c["p95_ratio"], ".2f"),
+                _fmt(c["baseline_drift"], "+.0%"),
+                "; ".join(notes),
             ]
         )
     return format_table(headers, rows)
@@ -470,10 +494,10 @@ def runs_table(results: list[LoadResult]) -> str:
             r.target,
             str(r.requests),
             str(r.error_count) + (" <--" if r.error_count else ""),
-            f"{r.rps:.1f}",
-            f"{r.percentile(50):.2f}",
-            f"{r.percentile(95):.2f}",
-            f"{r.percentile(99):.2f}",
+            _fmt(r.rps, ".1f"),
+            _fmt(r.percentile(50), ".2f"),
+            _fmt(r.percentile(95), ".2f"),
+            _fmt(r.percentile(99), ".2f"),
         ]
         for r in results
     ]
@@ -521,13 +545,16 @@ def bench_database(url: URL, keep: bool) -> Iterator[Engine]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # Ctrl-C must tear down even when started with SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return _main(args)
     except BenchError as exc:
         print(f"\nbench: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nbench: interrupted; servers stopped and database dropped.", file=sys.stderr)
+        dropped = "" if args.keep_db else " and database dropped"
+        print(f"\nbench: interrupted; servers stopped{dropped}.", file=sys.stderr)
         return 130
 
 
@@ -539,13 +566,21 @@ def _main(args: argparse.Namespace) -> int:
         # It drops and recreates the database: refuse anything not obviously ours.
         raise BenchError(f"refusing to drop database {url.database!r}: its name lacks 'bench'")
     database_url = url.render_as_string(hide_password=False)
-    settings = Settings(
+    settings = RunSettings(
         args.duration, args.warmup, args.concurrency, args.load_processes, args.max_requests
     )
     pairs = selected(args.only)
     servers: dict[str, Server] = {}
     redis_url = redis_url_if_available()
     started = time.monotonic()
+    # Other work on the machine skews every figure; say so up front.
+    load_before = os.getloadavg()[0]
+    if load_before > 0.5:
+        print(
+            f"bench: warning: load average {load_before:.2f} before starting; "
+            "other work on the machine will skew the results",
+            file=sys.stderr,
+        )
 
     with (
         tempfile.TemporaryDirectory(prefix="aftersales-bench-") as tmp_name,
@@ -581,14 +616,19 @@ def _main(args: argparse.Namespace) -> int:
             seeder = HttpSeeder(servers)
             results: list[LoadResult] = []
             comparisons: list[dict[str, Any]] = []
+
+            def run(scenario: Scenario) -> LoadResult:
+                results.append(run_scenario(scenario, servers, ctx, settings, seeder))
+                return results[-1]
+
             for base, scenario in pairs:
-                # The baseline right before its scenario: both see the same machine state.
-                base_result = run_scenario(base, servers, ctx, settings, seeder)
-                results.append(base_result)
+                # Baseline, scenario, baseline: the scenario is compared with both runs
+                # around it. Consecutive scenarios on one baseline share the run between.
+                previous = results[-1] if results else None
+                before = previous if previous and previous.scenario == base.name else run(base)
                 if scenario is not None:
-                    result = run_scenario(scenario, servers, ctx, settings, seeder)
-                    results.append(result)
-                    comparisons.append(compare(result, base_result))
+                    result = run(scenario)
+                    comparisons.append(compare(result, before, run(base)))
             info = machine_info(admin)
         finally:
             for server in servers.values():
@@ -598,7 +638,7 @@ def _main(args: argparse.Namespace) -> int:
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command_line(),
-        "machine": info,
+        "machine": {**info, "loadavg_1min_before": round(load_before, 2)},
         "settings": {
             "duration_s": args.duration,
             "warmup_s": args.warmup,
