@@ -9,7 +9,11 @@ from flask import Flask
 from service.config import Settings
 
 #: The API's blueprints, registered in this order.
-BLUEPRINTS = ("service.cases.routes", "service.customers.routes")
+BLUEPRINTS = (
+    "service.cases.routes",
+    "service.notifications.routes",
+    "service.customers.routes",
+)
 
 
 def create_app(**overrides: Any) -> Flask:
@@ -54,5 +58,6 @@ def create_app(**overrides: Any) -> Flask:
         blp = import_module(module).blp
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
     app.register_blueprint(health.bp)
+    app.register_blueprint(import_module("service.notifications.routes").webhooks)
     cli.init_app(app)
     return app

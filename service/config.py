@@ -52,6 +52,31 @@ class Settings:
     #: Log SQL statements (development aid).
     sql_echo: bool = False
 
+    # Notices. The development default writes what would be sent to instance/outbox/.
+    #: "file" or "smtp".
+    email_backend: str = "file"
+    email_from: str = "Aftersales <noreply@aftersales.invalid>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    #: "none", "starttls" or "tls".
+    smtp_security: str = "starttls"
+    #: "file" or "twilio".
+    sms_backend: str = "file"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_base_url: str = "https://api.twilio.com"
+    #: An SMS longer than this many segments is not sent (it fails, visibly).
+    sms_max_segments: int = 3
+    #: How long a worker may hold a notice while sending before others may take over.
+    notice_lease_seconds: int = 120
+    #: Transient failures are retried this often, backing off from `notice_retry_seconds`.
+    notice_max_attempts: int = 8
+    notice_retry_seconds: int = 30
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         instance_dir = Path(str(overrides.pop("instance_dir", _instance_dir())))
@@ -64,6 +89,23 @@ class Settings:
             default_phone_region=_env("DEFAULT_PHONE_REGION", cls.default_phone_region),
             public_base_url=_env("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
             sql_echo=_env("SQL_ECHO", "0") == "1",
+            email_backend=_env("EMAIL_BACKEND", cls.email_backend),
+            email_from=_env("EMAIL_FROM", cls.email_from),
+            smtp_host=_env("SMTP_HOST", cls.smtp_host),
+            smtp_port=int(_env("SMTP_PORT", str(cls.smtp_port))),
+            smtp_username=_env("SMTP_USERNAME"),
+            smtp_password=_env("SMTP_PASSWORD"),
+            smtp_security=_env("SMTP_SECURITY", cls.smtp_security),
+            sms_backend=_env("SMS_BACKEND", cls.sms_backend),
+            twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
+            twilio_from=_env("TWILIO_FROM"),
+            twilio_messaging_service_sid=_env("TWILIO_MESSAGING_SERVICE_SID"),
+            twilio_base_url=_env("TWILIO_BASE_URL", cls.twilio_base_url),
+            sms_max_segments=int(_env("SMS_MAX_SEGMENTS", str(cls.sms_max_segments))),
+            notice_lease_seconds=int(_env("NOTICE_LEASE_SECONDS", str(cls.notice_lease_seconds))),
+            notice_max_attempts=int(_env("NOTICE_MAX_ATTEMPTS", str(cls.notice_max_attempts))),
+            notice_retry_seconds=int(_env("NOTICE_RETRY_SECONDS", str(cls.notice_retry_seconds))),
         )
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

@@ -43,18 +43,21 @@ class AppWorker(Worker):
         super().__init__(*args, **kwargs)
         self.app = app
 
-    def perform_job(self, job: Any, queue: Queue) -> bool:
+    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
         # A forked work horse must not reuse the parent's pooled DB connections.
         self.app.extensions["database"].engine.dispose(close=False)
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(*args, **kwargs)
 
 
 def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: bool = True) -> None:
     from service.redis_conn import redis
+    from service.scheduler import ensure_scheduled
 
     with app.app_context():
         connection = redis()
+        if with_scheduler:
+            ensure_scheduled()
         worker = AppWorker(
             [Queue(name, connection=connection) for name in queues], connection=connection, app=app
         )

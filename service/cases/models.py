@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.customers.models import Customer
 from service.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
+from service.links import new_link_key
 from service.staff.models import StaffUser
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class Case(IdMixin, TimestampMixin, Base):
     )
     order_reference: Mapped[str | None] = mapped_column(String(128))
     description: Mapped[str] = mapped_column(Text)
+    #: Carried by every customer link; rotating it revokes all links of the case.
+    link_key: Mapped[str] = mapped_column(String(32), default=new_link_key)
     #: Bumped on every change; the ETag, and the guard against lost updates.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     first_response_due_at: Mapped[datetime]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,3 +35,5 @@ class Customer(IdMixin, TimestampMixin, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     consent_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     consent_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: When the customer replied STOP; their SMS consent stays off until START.
+    sms_stopped_at: Mapped[datetime | None]

@@ -138,6 +138,9 @@ Security = Literal["none", "starttls", "tls"]
 
 
 class SmtpEmailBackend:
+    # SMTP offers no way to ask a server whether it already accepted a message, so a
+    # retry after an unacknowledged send sends again; the Message-ID, derived from the
+    # notice, lets receiving systems collapse such a duplicate.
     """Sends through an SMTP server (relay or submission port) with smtplib."""
 
     def __init__(
@@ -185,6 +188,10 @@ class SmtpEmailBackend:
             smtp.close()
             raise
         return smtp
+
+    def find_sent(self, msg: EmailMessage, since: datetime) -> str | None:
+        """SMTP cannot tell; the caller sends again."""
+        return None
 
     def send(self, msg: EmailMessage) -> str:
         """Send one email; return the Message-ID header it carried."""
@@ -253,6 +260,11 @@ class FileEmailBackend:
 
     def path_for(self, idempotency_key: str) -> Path:
         return self.directory / f"{_file_stem(idempotency_key)}.eml"
+
+    def find_sent(self, msg: EmailMessage, since: datetime) -> str | None:
+        if self.path_for(msg.idempotency_key).exists():
+            return message_id_for(msg.idempotency_key, self.message_id_domain)
+        return None
 
     def send(self, msg: EmailMessage) -> str:
         message_id = message_id_for(msg.idempotency_key, self.message_id_domain)
@@ -325,6 +337,42 @@ class TwilioSmsBackend:
     def messages_url(self) -> str:
         account = quote(self.account_sid, safe="")
         return f"{self.base_url}/2010-04-01/Accounts/{account}/Messages.json"
+
+    def find_sent(self, msg: SmsMessage, since: datetime) -> str | None:
+        """The SID of a message Twilio already accepted with this recipient and body
+        since `since`, found through the Messages list (`To`, `DateSent>` filters).
+
+        Used before a retry: a worker may have died after Twilio accepted the message
+        but before the outbox recorded it. Errors here are transient (retry later)
+        rather than a reason to send blind.
+        """
+        params = {
+            "To": msg.to,
+            "DateSent>": since.astimezone(UTC).date().isoformat(),
+            "PageSize": "100",
+        }
+        url: str | None = self.messages_url
+        while url:
+            try:
+                response = requests.get(
+                    url,
+                    params=params,
+                    auth=(self.account_sid, self.auth_token),
+                    headers={"Accept": "application/json"},
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as exc:
+                raise TransientSendError(f"Twilio list request failed: {exc!r}") from exc
+            with response:
+                if response.status_code != 200:
+                    raise TransientSendError(f"Twilio list answered {response.status_code}")
+                page = self._json(response)
+            for message in page.get("messages") or []:
+                if isinstance(message, dict) and message.get("body") == msg.body:
+                    return str(message.get("sid"))
+            next_uri = page.get("next_page_uri")
+            url, params = (f"{self.base_url}{next_uri}", {}) if next_uri else (None, {})
+        return None
 
     def send(self, msg: SmsMessage) -> str:
         """Create the Message; return Twilio's Message SID (SM...)."""
@@ -401,6 +449,11 @@ class FileSmsBackend:
 
     def path_for(self, idempotency_key: str) -> Path:
         return self.directory / f"{_file_stem(idempotency_key)}.sms.txt"
+
+    def find_sent(self, msg: SmsMessage, since: datetime) -> str | None:
+        if self.path_for(msg.idempotency_key).exists():
+            return f"file-sms:{_file_stem(msg.idempotency_key)}"
+        return None
 
     def send(self, msg: SmsMessage) -> str:
         stem = _file_stem(msg.idempotency_key)

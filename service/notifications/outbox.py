@@ -1,14 +1,219 @@
-"""The notification outbox: notices written in the same transaction as the change."""
+"""The notification outbox: the customer's notices are rows written in the same
+transaction as the change they report, and handed to RQ only after it commits.
+
+Every decision about a notice is made here and recorded on its row: rendered text,
+consent (suppressed, with the reason), quiet hours (deferred to the morning).
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.orm import Session
+
+from service import db
+from service.links import customer_link
+from service.notifications.models import Channel, NoticeStatus, Notification
+from service.notifications.quiet_hours import quiet_until
+from service.notifications.rendering import (
+    CUSTOMER_EVENTS,
+    NoticeContext,
+    normalize_locale,
+    render_email,
+    render_sms,
+)
+from service.storefronts.models import Storefront
 
 if TYPE_CHECKING:
     from service.cases.models import Case, CaseEvent
+    from service.customers.models import Customer
+
+log = logging.getLogger(__name__)
+
+#: Which customer page each notice links to.
+LINK_PURPOSE = {"send_quote": "quote", "survey_invite": "survey", "survey_reminder": "survey"}
 
 
-def record_notices(session: Session, case: Case, event: CaseEvent) -> None:
-    """Write the customer's notices for a status change (the notifications issue fills this)."""
+def record_notices(session: Session, case: Case, event: CaseEvent) -> list[Notification]:
+    """The customer's email and SMS for a lifecycle event (one row per channel)."""
+    if event.action not in CUSTOMER_EVENTS:
+        return []
+    return write_customer_notices(
+        session,
+        case,
+        event.action,
+        str(event.id),
+        event.created_at,
+        note=_note(event),
+        data=event.data,
+    )
+
+
+def write_customer_notices(
+    session: Session,
+    case: Case,
+    template: str,
+    event_key: str,
+    now: datetime,
+    note: str | None = None,
+    data: dict | None = None,
+) -> list[Notification]:
+    storefront = session.get(Storefront, case.storefront_id)
+    context = _context(case, storefront, template, note, data or {})
+    rows = [
+        _notice(case, storefront, Channel.email, template, event_key, context, now),
+        _notice(case, storefront, Channel.sms, template, event_key, context, now),
+    ]
+    session.add_all(rows)
+    session.flush()
+    enqueue_after_commit(row.id for row in rows if row.status == NoticeStatus.pending)
+    return rows
+
+
+def _note(event: CaseEvent) -> str | None:
+    data = event.data or {}
+    for key in ("shipping_instructions", "reason", "resolution"):
+        if data.get(key):
+            return str(data[key])
+    return event.note
+
+
+def _context(
+    case: Case, storefront: Storefront, template: str, note: str | None, data: dict
+) -> NoticeContext:
+    from service.quotes.service import current_quote
+
+    customer = case.customer
+    quote = current_quote(case) if template == "send_quote" else None
+    return NoticeContext(
+        case_number=case.number,
+        status=case.status.value,
+        customer_name=customer.name,
+        storefront_name=storefront.name,
+        locale=normalize_locale(customer.locale),
+        time_zone=customer.time_zone,
+        link=customer_link(case, LINK_PURPOSE.get(template, "status")),
+        note=note,
+        carrier_name=data.get("carrier_name"),
+        tracking_number=data.get("tracking_number"),
+        tracking_url=data.get("tracking_url"),
+        quote_total_minor=quote.total_minor if quote else None,
+        currency=quote.currency if quote else data.get("currency"),
+        quote_valid_until=quote.valid_until if quote else None,
+        refund_amount_minor=data.get("amount_minor") if template == "refund" else None,
+    )
+
+
+def _notice(
+    case: Case,
+    storefront: Storefront,
+    channel: Channel,
+    template: str,
+    event_key: str,
+    context: NoticeContext,
+    now: datetime,
+) -> Notification:
+    customer = case.customer
+    row = Notification(
+        id=uuid.uuid4(),
+        event_key=event_key,
+        case_id=case.id,
+        channel=channel,
+        template=template,
+        locale=context.locale,
+        recipient=customer.email if channel == Channel.email else customer.phone,
+        status=NoticeStatus.pending,
+        scheduled_for=now,
+        created_at=now,
+        updated_at=now,
+    )
+    if reason := _suppression(customer, channel):
+        row.status, row.last_error = NoticeStatus.suppressed, reason
+        return row
+    try:
+        if channel == Channel.email:
+            email = render_email(template, context)
+            row.subject, row.body_text, row.body_html = email.subject, email.text, email.html
+        else:
+            max_segments = current_app.config["SETTINGS"].sms_max_segments
+            row.body_text = render_sms(template, context, max_segments=max_segments).body
+    except ValueError as exc:
+        # A notice that cannot be rendered is a visible failure, never a failed request.
+        log.error("cannot render %s %s for case %s: %s", template, channel, case.number, exc)
+        row.status, row.last_error = NoticeStatus.failed, f"render: {exc}"
+        return row
+    if channel == Channel.sms:
+        wait = quiet_until(
+            now, customer.time_zone, storefront.quiet_start_hour, storefront.quiet_end_hour
+        )
+        if wait is not None:
+            row.status, row.scheduled_for = NoticeStatus.deferred, wait
+    return row
+
+
+def _suppression(customer: Customer, channel: Channel) -> str | None:
+    if channel == Channel.email:
+        if not customer.email:
+            return "no email address"
+        if not customer.consent_email:
+            return "customer opted out of email"
+        return None
+    if not customer.phone:
+        return "no phone number"
+    if customer.sms_stopped_at is not None:
+        return "customer replied STOP"
+    if not customer.consent_sms:
+        return "customer opted out of SMS"
+    return None
+
+
+def enqueue_after_commit(ids: Iterable[uuid.UUID]) -> None:
+    ids = list(ids)
+    if ids:
+        db.after_commit(lambda: enqueue(ids))
+
+
+def enqueue(ids: Iterable[uuid.UUID]) -> int:
+    """Hand notices to RQ, the job id being the notice id. Redis being down is not an
+    error here: the rows stay pending and the sweeper enqueues them later."""
+    from redis.exceptions import RedisError
+
+    from service.jobs import queue
+    from service.notifications.jobs import deliver_notification
+
+    ids = list(ids)
+    try:
+        notifications = queue("notifications")
+        for notice_id in ids:
+            notifications.enqueue(
+                deliver_notification,
+                str(notice_id),
+                job_id=f"notice-{notice_id}",
+                result_ttl=3600,
+                failure_ttl=7 * 86400,
+            )
+    except (RedisError, OSError) as exc:
+        log.warning("could not enqueue %d notices (%s); the sweeper will", len(ids), exc)
+        return 0
+    _mark_queued(ids)
+    return len(ids)
+
+
+def _mark_queued(ids: list[uuid.UUID]) -> None:
+    from service.jobs import job_session
+
+    with job_session() as session:
+        # Only rows still pending: a fast worker may already be sending or done.
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == NoticeStatus.pending)
+            .values(status=NoticeStatus.queued, updated_at=db.utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()

@@ -26,6 +26,9 @@ class Storefront(IdMixin, TimestampMixin, Base):
     return_window_days: Mapped[int] = mapped_column(default=7, server_default="7")
     #: Every new case must get a first answer within this many hours.
     first_response_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: No SMS from this hour to `quiet_end_hour`, in the customer's time zone.
+    quiet_start_hour: Mapped[int] = mapped_column(default=21, server_default="21")
+    quiet_end_hour: Mapped[int] = mapped_column(default=8, server_default="8")
     #: Tax added to quotes, in basis points (1300 = 13 %).
     tax_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -1,0 +1,33 @@
+"""SMS consent keywords, as carriers and Twilio recognise them, plus the Chinese ones."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from service.customers.models import Customer
+from service.db import utcnow
+
+STOP_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "退订", "TD"}
+)
+START_WORDS = frozenset({"START", "UNSTOP", "YES", "订阅"})
+
+
+def apply_sms_keyword(session: Session, phone: str, body: str) -> str | None:
+    """Opt the sender out (STOP) or back in (START) for every customer with that number;
+    returns "stop", "start" or None for other messages."""
+    word = body.strip().strip(".!。！").upper()
+    if word in STOP_WORDS:
+        values, outcome = {"consent_sms": False, "sms_stopped_at": utcnow()}, "stop"
+    elif word in START_WORDS:
+        values, outcome = {"consent_sms": True, "sms_stopped_at": None}, "start"
+    else:
+        return None
+    session.execute(
+        update(Customer)
+        .where(Customer.phone == phone.strip())
+        .values(**values, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return outcome

@@ -1,0 +1,234 @@
+"""Sending one notice, exactly once as far as the provider can tell.
+
+1. Claim: a compare-and-set UPDATE moves the row to `sending` with a lease; only one
+   worker can win it, on SQLite and PostgreSQL alike. The claim is committed before
+   any outside I/O, and the session is closed while the provider is talking.
+2. Send. On a retry (attempts > 1) the provider is first asked whether it already has
+   this notice (Twilio: the Messages list; file backends: the file), so a worker killed
+   after the provider accepted does not cause a second copy.
+3. Mark sent, or schedule a retry with exponential backoff, or fail for good.
+A worker that dies mid-send leaves the row `sending`; when the lease ends the sweeper
+hands it to another worker, which reconciles as in 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.cases.models import Case
+from service.notifications.backends import (
+    EmailMessage,
+    FileEmailBackend,
+    FileSmsBackend,
+    PermanentSendError,
+    SendError,
+    SmsMessage,
+    SmtpEmailBackend,
+    TwilioSmsBackend,
+)
+from service.notifications.models import CLAIMABLE, Channel, NoticeStatus, Notification
+from service.notifications.quiet_hours import quiet_until
+from service.storefronts.models import Storefront
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What the send needs, copied out so no session is open during outside I/O."""
+
+    id: uuid.UUID
+    channel: Channel
+    recipient: str
+    subject: str | None
+    body_text: str
+    body_html: str | None
+    attempts: int
+    created_at: datetime
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"notice-{self.id}.{self.channel.value}"
+
+
+def claimable(now: datetime):
+    return or_(
+        and_(Notification.status.in_(CLAIMABLE), Notification.scheduled_for <= now),
+        # A worker died (or stalled) mid-send: its lease is over.
+        and_(Notification.status == NoticeStatus.sending, Notification.locked_until < now),
+    )
+
+
+def claim(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | None:
+    lease = timedelta(seconds=current_app.config["SETTINGS"].notice_lease_seconds)
+    won = session.execute(
+        update(Notification)
+        .where(Notification.id == notice_id, claimable(now))
+        .values(
+            status=NoticeStatus.sending,
+            attempts=Notification.attempts + 1,
+            locked_until=now + lease,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if won != 1:
+        return None
+    row = session.get(Notification, notice_id, populate_existing=True)
+    return Claimed(
+        id=row.id,
+        channel=row.channel,
+        recipient=row.recipient or "",
+        subject=row.subject,
+        body_text=row.body_text,
+        body_html=row.body_html,
+        attempts=row.attempts,
+        created_at=row.created_at,
+    )
+
+
+def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | None:
+    """Reasons not to send a due notice now, decided again at send time: an SMS that
+    became due inside quiet hours (a late retry, a Redis outage) waits for the morning,
+    and one whose customer replied STOP meanwhile is suppressed."""
+    row = session.get(Notification, notice_id)
+    if row is None or row.channel != Channel.sms or row.status not in CLAIMABLE:
+        return None
+    case = session.get(Case, row.case_id) if row.case_id else None
+    if case is None:
+        return None
+    customer = case.customer
+    if customer.sms_stopped_at is not None or not customer.consent_sms:
+        row.status, row.updated_at = NoticeStatus.suppressed, now
+        row.last_error = (
+            "customer replied STOP" if customer.sms_stopped_at else "customer opted out of SMS"
+        )
+        session.commit()
+        return "suppressed"
+    storefront = session.get(Storefront, case.storefront_id)
+    wait = quiet_until(
+        now, customer.time_zone, storefront.quiet_start_hour, storefront.quiet_end_hour
+    )
+    if wait is None:
+        return None
+    row.status, row.scheduled_for, row.updated_at = NoticeStatus.deferred, wait, now
+    session.commit()
+    return "deferred: quiet hours"
+
+
+def email_backend() -> SmtpEmailBackend | FileEmailBackend:
+    settings = current_app.config["SETTINGS"]
+    if settings.email_backend == "smtp":
+        return SmtpEmailBackend(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.email_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            security=settings.smtp_security,
+        )
+    return FileEmailBackend(settings.instance_dir / "outbox" / "email", settings.email_from)
+
+
+def sms_backend() -> TwilioSmsBackend | FileSmsBackend:
+    settings = current_app.config["SETTINGS"]
+    if settings.sms_backend == "twilio":
+        return TwilioSmsBackend(
+            settings.twilio_account_sid or "",
+            settings.twilio_auth_token or "",
+            from_number=settings.twilio_from,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            base_url=settings.twilio_base_url,
+        )
+    return FileSmsBackend(settings.instance_dir / "outbox" / "sms")
+
+
+def send(notice: Claimed) -> str:
+    """Hand the notice to its provider; returns the provider's message id."""
+    if notice.channel == Channel.email:
+        backend = email_backend()
+        message = EmailMessage(
+            to=notice.recipient,
+            subject=notice.subject or "",
+            text=notice.body_text,
+            html=notice.body_html or "",
+            idempotency_key=notice.idempotency_key,
+        )
+    else:
+        backend = sms_backend()
+        message = SmsMessage(
+            to=notice.recipient, body=notice.body_text, idempotency_key=notice.idempotency_key
+        )
+    if notice.attempts > 1:
+        already = backend.find_sent(message, since=notice.created_at)
+        if already:
+            log.info("notice %s was already accepted as %s; not sending again", notice.id, already)
+            return already
+    return backend.send(message)
+
+
+def finish(
+    session: Session,
+    notice: Claimed,
+    provider_id: str | None,
+    error: SendError | None,
+    now: datetime,
+) -> NoticeStatus:
+    settings = current_app.config["SETTINGS"]
+    values: dict = {"locked_until": None, "updated_at": now}
+    if error is None:
+        values |= {
+            "status": NoticeStatus.sent,
+            "provider_message_id": provider_id,
+            "sent_at": now,
+            "last_error": None,
+        }
+    elif isinstance(error, PermanentSendError) or notice.attempts >= settings.notice_max_attempts:
+        values |= {"status": NoticeStatus.failed, "last_error": _describe(error)}
+    else:
+        backoff = settings.notice_retry_seconds * 2 ** (notice.attempts - 1)
+        values |= {
+            "status": NoticeStatus.deferred,
+            "last_error": _describe(error),
+            "scheduled_for": now + timedelta(seconds=min(backoff, 6 * 3600)),
+        }
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notice.id, Notification.status == NoticeStatus.sending)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return values["status"]
+
+
+def _describe(error: SendError) -> str:
+    code = getattr(error, "code", None)
+    kind = "permanent" if isinstance(error, PermanentSendError) else "transient"
+    return f"{kind}{f' [{code}]' if code else ''}: {error}"
+
+
+def due_ids(session: Session, now: datetime, requeue_after: timedelta, limit: int = 500) -> list:
+    """Notices the sweeper should hand to RQ: due and unclaimed, queued too long ago
+    (the job was lost with Redis), or held by a worker whose lease ran out."""
+    stale_queue = and_(
+        Notification.status == NoticeStatus.queued, Notification.updated_at < now - requeue_after
+    )
+    due = or_(
+        and_(
+            Notification.status.in_((NoticeStatus.pending, NoticeStatus.deferred)),
+            Notification.scheduled_for <= now,
+        ),
+        stale_queue,
+        and_(Notification.status == NoticeStatus.sending, Notification.locked_until < now),
+    )
+    stmt = select(Notification.id).where(due).order_by(Notification.scheduled_for).limit(limit)
+    return list(session.scalars(stmt))

@@ -1,0 +1,67 @@
+"""Notices over HTTP: their delivery status per case (API), and the SMS provider's
+inbound-message webhook that honours STOP / START."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, current_app, request
+from flask.views import MethodView
+from sqlalchemy import select
+
+from service import db
+from service.api import Blueprint
+from service.cases.routes import case_or_404
+from service.notifications.consent import apply_sms_keyword
+from service.notifications.models import Notification
+from service.notifications.schemas import NotificationSchema
+
+blp = Blueprint("notifications", __name__, url_prefix="/cases", description="Customer notices")
+webhooks = FlaskBlueprint("sms_webhooks", __name__, url_prefix="/webhooks/sms")
+
+
+@blp.route("/<string:case_ref>/notifications")
+class NotificationViews(MethodView):
+    @blp.auth_required
+    @blp.response(200, NotificationSchema(many=True))
+    def get(self, case_ref: str) -> list[Notification]:
+        """Every notice of the case with its delivery status, attempts and errors"""
+        case = case_or_404(case_ref)
+        return list(
+            db.session().scalars(
+                select(Notification)
+                .where(Notification.case_id == case.id)
+                .order_by(Notification.created_at, Notification.channel)
+            )
+        )
+
+
+def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
+    """Twilio's X-Twilio-Signature: HMAC-SHA1 over the URL followed by every POST
+    parameter name and value, sorted by name, base64-encoded."""
+    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+@webhooks.post("/twilio")
+def twilio_inbound() -> Response:
+    """An SMS the customer sent to our number. STOP-like words opt them out of SMS,
+    START-like words opt them back in; anything else is ignored."""
+    settings = current_app.config["SETTINGS"]
+    params = request.form.to_dict()
+    # Twilio signs the public URL it called, which a proxy may have rewritten.
+    url = settings.public_base_url + request.full_path.rstrip("?")
+    expected = twilio_signature(settings.twilio_auth_token or "", url, params)
+    given = request.headers.get("X-Twilio-Signature", "")
+    if not settings.twilio_auth_token or not hmac.compare_digest(expected, given):
+        return Response("invalid signature", status=403, mimetype="text/plain")
+    session = db.session()
+    apply_sms_keyword(session, params.get("From", ""), params.get("Body", ""))
+    session.commit()
+    return Response(
+        '<?xml version="1.0" encoding="UTF-8"?><Response></Response>', mimetype="text/xml"
+    )
