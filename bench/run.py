@@ -376,11 +376,7 @@ def run_scenario(
     servers: dict[str, Server],
     ctx: Context,
     settings: RunSettings,
-    seeder: HttpSeeder,
 ) -> LoadResult:
-    if scenario.prepare is not None:
-        ctx.nonce += 1
-        scenario.prepare(seeder, ctx)
     ctx.nonce += 1
     print(f"  {scenario.name:<14} ({scenario.target}) ...", end="", flush=True)
     result = run_load(
@@ -617,8 +613,15 @@ def _main(args: argparse.Namespace) -> int:
             results: list[LoadResult] = []
             comparisons: list[dict[str, Any]] = []
 
+            # Every prepare hook first: set-up never runs between measured runs, and it
+            # warms both servers (imports, connection pools, caches) before the first.
+            for scenario in dict.fromkeys(s for pair in pairs for s in pair if s is not None):
+                if scenario.prepare is not None:
+                    ctx.nonce += 1
+                    scenario.prepare(seeder, ctx)
+
             def run(scenario: Scenario) -> LoadResult:
-                results.append(run_scenario(scenario, servers, ctx, settings, seeder))
+                results.append(run_scenario(scenario, servers, ctx, settings))
                 return results[-1]
 
             for base, scenario in pairs:

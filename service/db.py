@@ -7,6 +7,7 @@ Business functions take a `Session` argument and only flush; the request boundar
 from __future__ import annotations
 
 import enum
+import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -130,8 +131,14 @@ def after_commit(callback: Any) -> None:
 
 
 def run_after_commit() -> None:
+    """Run the callbacks; a failing one is logged, never turned into a failed request:
+    the work is committed, and whatever the callback was to do has a fallback (the
+    outbox sweeper)."""
     for callback in g.pop("after_commit", []):
-        callback()
+        try:
+            callback()
+        except Exception:
+            logging.getLogger(__name__).exception("after-commit callback failed")
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -6,6 +6,8 @@ file connect to it, so the web process, workers and the scheduler share one queu
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, current_app
 from redis import Redis
 
@@ -25,8 +27,15 @@ def init_app(app: Flask) -> None:
     )
 
 
+_lock = threading.Lock()
+
+
 def redis() -> Redis:
-    """This app's connection, made on first use (the embedded server starts lazily)."""
-    if "redis" not in current_app.extensions:
-        current_app.extensions["redis"] = current_app.extensions["redis_factory"]()
-    return current_app.extensions["redis"]
+    """This app's connection, made on first use (the embedded server starts lazily,
+    once, even when the first requests arrive together on several threads)."""
+    extensions = current_app.extensions
+    if "redis" not in extensions:
+        with _lock:
+            if "redis" not in extensions:
+                extensions["redis"] = extensions["redis_factory"]()
+    return extensions["redis"]

@@ -201,6 +201,10 @@ def enqueue(ids: Iterable[uuid.UUID]) -> int:
     except (RedisError, OSError) as exc:
         log.warning("could not enqueue %d notices (%s); the sweeper will", len(ids), exc)
         return 0
+    except Exception:
+        # Whatever else went wrong, the notices are safe in the outbox.
+        log.exception("could not enqueue %d notices; the sweeper will", len(ids))
+        return 0
     _mark_queued(ids)
     return len(ids)
 

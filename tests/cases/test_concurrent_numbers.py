@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from service import create_app
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
-from tests.conftest import case_payload
+from tests.conftest import TEST_REDIS_URL, case_payload
 
 CREATIONS = 50
 
@@ -21,7 +21,12 @@ def committing_app(app, database_url, instance_dir):
 
     Depends on `app`, which migrated the database.
     """
-    app = create_app(instance_dir=instance_dir, database_url=database_url, secret_key="test")
+    app = create_app(
+        instance_dir=instance_dir,
+        database_url=database_url,
+        redis_url=TEST_REDIS_URL,
+        secret_key="test",
+    )
     yield app
     app.extensions["database"].engine.dispose()
 

@@ -15,7 +15,7 @@ from service.cases.models import CaseEvent
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
-from tests.conftest import case_payload
+from tests.conftest import TEST_REDIS_URL, case_payload
 
 ROUNDS = 5
 
@@ -23,7 +23,12 @@ ROUNDS = 5
 @pytest.fixture
 def committing_app(app, database_url, instance_dir, staff_password_hash):
     """An app without the per-test rollback, with a storefront and a staff token."""
-    racing = create_app(instance_dir=instance_dir, database_url=database_url, secret_key="test")
+    racing = create_app(
+        instance_dir=instance_dir,
+        database_url=database_url,
+        redis_url=TEST_REDIS_URL,
+        secret_key="test",
+    )
     database = racing.extensions["database"]
     with database.sessionmaker() as session:
         storefront = create_storefront(session, "Race Shop", "race-shop", case_prefix="RC")
