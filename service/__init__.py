@@ -12,6 +12,7 @@ from service.config import Settings
 BLUEPRINTS = (
     "service.cases.routes",
     "service.notifications.routes",
+    "service.surveys.routes",
     "service.customers.routes",
 )
 

@@ -8,7 +8,9 @@ from service.idempotency import IdempotencyKey  # noqa: F401
 from service.notifications import models as notifications  # noqa: F401
 from service.quotes import models as quotes  # noqa: F401
 from service.shipments import models as shipments  # noqa: F401
+from service.sla import models as sla  # noqa: F401
 from service.staff import models as staff  # noqa: F401
 from service.storefronts import models as storefronts  # noqa: F401
+from service.surveys import models as surveys  # noqa: F401
 
 metadata = Base.metadata

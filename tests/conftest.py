@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,20 +31,29 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+@contextmanager
+def fresh_postgres_database(url: str, name: str) -> Iterator[str]:
+    """A new, empty database beside `url`'s, dropped afterwards: concurrent test runs
+    on one server never share tables."""
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if TEST_DATABASE_URL:
-        reset_postgres(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        with fresh_postgres_database(TEST_DATABASE_URL, f"aftersales_test_{os.getpid()}") as url:
+            yield url
+        return
+    yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
 @pytest.fixture(scope="session")
@@ -164,14 +174,6 @@ def open_case(client: FlaskClient, tenant: Tenant) -> Callable[..., dict[str, An
         return response.get_json()
 
     return create
-
-
-def other_database_url(url: str, name: str) -> str:
-    """The same server, another database (PostgreSQL) or file (SQLite)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return str(parsed.set(database=str(Path(parsed.database).with_name(f"{name}.db"))))
-    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @dataclass

@@ -3,34 +3,29 @@ downgrade all the way."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from service import migrate
 from service.db import make_engine
 from service.models import metadata
-from tests.conftest import other_database_url
+from tests.conftest import fresh_postgres_database
 
 
 @pytest.fixture
-def empty_database_url(database_url: str) -> Iterator[str]:
-    url = other_database_url(database_url, "aftersales_migrations")
-    if make_url(url).get_backend_name() == "postgresql":
-        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS aftersales_migrations"))
-            connection.execute(text("CREATE DATABASE aftersales_migrations"))
-        yield url
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS aftersales_migrations WITH (FORCE)"))
-        admin.dispose()
+def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
+    if make_url(database_url).get_backend_name() == "postgresql":
+        name = f"aftersales_migrations_{os.getpid()}"
+        with fresh_postgres_database(database_url, name) as url:
+            yield url
     else:
-        yield url
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
 
 
 def test_upgrade_to_head_matches_the_models_and_downgrade_reaches_base(empty_database_url):

@@ -26,6 +26,12 @@ SAMPLE_BODIES: dict[str, dict] = {
     "cancel": {"reason": "Asked to."},
     "reopen": {"reason": "Asked to."},
     "contacts": {"direction": "in", "channel": "phone", "summary": "Called"},
+    "survey": {
+        "service_attitude": 5,
+        "product_quality": 4,
+        "price_reasonableness": 4,
+        "overall_satisfaction": 5,
+    },
 }
 
 

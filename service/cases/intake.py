@@ -15,6 +15,7 @@ from service.cases.lifecycle import record_event
 from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, CaseStatus
 from service.customers.service import upsert_customer
 from service.db import utcnow
+from service.sla.clocks import any_running_late
 from service.storefronts.models import Storefront
 
 
@@ -34,9 +35,15 @@ def next_case_number(session: Session, storefront: Storefront) -> str:
     return f"{storefront.case_prefix}-{seq:06d}"
 
 
-def open_case(session: Session, storefront: Storefront, data: dict[str, Any], actor: Actor) -> Case:
+def open_case(
+    session: Session,
+    storefront: Storefront,
+    data: dict[str, Any],
+    actor: Actor,
+    now: datetime | None = None,
+) -> Case:
     """Open a case: number, customer, items with eligibility, and the `open` event."""
-    now = utcnow()
+    now = now or utcnow()
     # Numbering first: its row lock serialises intake per storefront, which also makes
     # the customer's match-or-create below safe from concurrent duplicates.
     number = next_case_number(session, storefront)
@@ -131,6 +138,9 @@ def cases_query(
     if "created_before" in filters:
         stmt = stmt.where(Case.created_at < filters["created_before"])
     if "overdue" in filters:
-        late = Case.first_responded_at.is_(None) & (Case.first_response_due_at < (now or utcnow()))
+        late = any_running_late(now or utcnow())
         stmt = stmt.where(late if filters["overdue"] else ~late)
+    if "due_before" in filters:
+        # A clock still running whose deadline falls before the given time.
+        stmt = stmt.where(any_running_late(filters["due_before"]))
     return stmt

@@ -28,7 +28,11 @@ from service.quotes.models import DecisionChannel, QuoteStatus
 from service.quotes.service import create_quote, current_quote
 from service.shipments.carriers import TrackingNumberError, resolve_tracking
 from service.shipments.models import Direction, Shipment
+from service.sla import clocks as sla
+from service.sla.clocks import COMPLETED
 from service.staff.models import StaffRole, StaffUser
+from service.storefronts.models import Storefront
+from service.surveys.service import schedule as schedule_survey
 
 S = CaseStatus
 K = CaseKind
@@ -46,8 +50,6 @@ CANCELLABLE = frozenset(
         S.ready_to_ship,
     }
 )
-#: Completed: no further work, only follow-up and closing.
-COMPLETED = frozenset({S.delivered, S.refunded, S.resolved})
 
 ANY_STAFF = frozenset(StaffRole)
 DESK = frozenset({StaffRole.agent, StaffRole.supervisor, StaffRole.admin})
@@ -511,6 +513,14 @@ def record_event(
     case.updated_at = now
     # A staff transition answers the customer; internal events (assignment) do not.
     changes_status = from_status is not None and from_status != to_status
+    if from_status is None or changes_status:
+        storefront = session.get(Storefront, case.storefront_id)
+        if from_status is None:
+            sla.start(case, storefront, now)
+        else:
+            sla.on_status_change(case, storefront, from_status, to_status, now)
+        if changes_status and to_status in COMPLETED:
+            schedule_survey(session, case, now)
     if actor.type == ActorType.staff and changes_status and case.first_responded_at is None:
         case.first_responded_at = now
     event = CaseEvent(

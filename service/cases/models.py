@@ -112,8 +112,18 @@ class Case(IdMixin, TimestampMixin, Base):
     link_key: Mapped[str] = mapped_column(String(32), default=new_link_key)
     #: Bumped on every change; the ETag, and the guard against lost updates.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # SLA clocks (service/sla/clocks.py keeps them).
     first_response_due_at: Mapped[datetime]
     first_responded_at: Mapped[datetime | None]
+    #: Moves later by every pause (the time spent waiting on the customer).
+    resolution_due_at: Mapped[datetime | None]
+    #: Set while the case waits on the customer (awaiting_item, quote_pending).
+    resolution_paused_at: Mapped[datetime | None]
+    #: Reached delivered, refunded or resolved (or was cancelled): the resolution clock stops.
+    completed_at: Mapped[datetime | None]
+    #: The follow-up must reach the customer within 3 days of completion.
+    followup_due_at: Mapped[datetime | None]
+    followed_up_at: Mapped[datetime | None]
     #: The technician or agent the case is dispatched to (派单).
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), index=True

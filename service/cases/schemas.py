@@ -15,6 +15,7 @@ from service.db import utcnow
 from service.quotes.schemas import QuoteSchema
 from service.quotes.service import current_quote
 from service.shipments.schemas import ShipmentSchema
+from service.sla.clocks import describe
 
 MAX_ITEMS = 50
 
@@ -95,6 +96,13 @@ class EligibilitySchema(Schema):
     explanation = ma.fields.String()
 
 
+class SlaClockSchema(Schema):
+    due_at = ma.fields.AwareDateTime(allow_none=True)
+    met_at = ma.fields.AwareDateTime(allow_none=True)
+    paused = ma.fields.Boolean()
+    breached = ma.fields.Boolean()
+
+
 class CaseSchema(Schema):
     id = ma.fields.UUID()
     number = ma.fields.String(metadata={"description": "Human case number, unique per storefront."})
@@ -110,6 +118,13 @@ class CaseSchema(Schema):
     first_response_due_at = ma.fields.AwareDateTime()
     first_responded_at = ma.fields.AwareDateTime(allow_none=True)
     first_response_overdue = ma.fields.Method("_overdue")
+    sla = ma.fields.Method(
+        "_sla",
+        metadata={
+            "description": "Each clock (first_response, resolution, follow_up) with due_at, "
+            "met_at, paused and breached; resolution pauses while waiting on the customer."
+        },
+    )
     assignee = ma.fields.Nested(lambda: StaffRefSchema(), allow_none=True)
     escalated = ma.fields.Boolean()
     resolution = ma.fields.Function(lambda case: CaseResolutionSchema().dump(case))
@@ -132,6 +147,11 @@ class CaseSchema(Schema):
     def _allowed_actions(self, case: Any) -> list[str]:
         return allowed_actions(case, current_principal().actor)
 
+    def _sla(self, case: Any) -> dict[str, Any]:
+        return {
+            name: SlaClockSchema().dump(clock) for name, clock in describe(case, utcnow()).items()
+        }
+
     def _overdue(self, case: Any) -> bool:
         return case.first_responded_at is None and case.first_response_due_at < utcnow()
 
@@ -143,7 +163,12 @@ class CaseQueryArgsSchema(CursorArgsSchema):
     order_reference = ma.fields.String()
     created_after = ma.fields.AwareDateTime(metadata={"description": "Inclusive."})
     created_before = ma.fields.AwareDateTime(metadata={"description": "Exclusive."})
-    overdue = ma.fields.Boolean(metadata={"description": "First response late (or not)."})
+    overdue = ma.fields.Boolean(
+        metadata={"description": "Any SLA clock running past its deadline (or none)."}
+    )
+    due_before = ma.fields.AwareDateTime(
+        metadata={"description": "A running SLA clock falls due before this time."}
+    )
 
 
 class StaffRefSchema(Schema):

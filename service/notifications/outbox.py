@@ -33,6 +33,8 @@ from service.storefronts.models import Storefront
 if TYPE_CHECKING:
     from service.cases.models import Case, CaseEvent
     from service.customers.models import Customer
+    from service.sla.models import SlaBreach
+    from service.staff.models import StaffUser
 
 log = logging.getLogger(__name__)
 
@@ -221,3 +223,41 @@ def _mark_queued(ids: list[uuid.UUID]) -> None:
             .execution_options(synchronize_session=False)
         )
         session.commit()
+
+
+def write_staff_alert(
+    session: Session, case: Case, breach: SlaBreach, staff: StaffUser
+) -> Notification:
+    """The email telling a supervisor that a case's SLA clock ran out."""
+    storefront = session.get(Storefront, case.storefront_id)
+    context = NoticeContext(
+        case_number=case.number,
+        status=case.status.value,
+        customer_name=case.customer.name,
+        storefront_name=storefront.name,
+        locale="en",
+        time_zone="UTC",
+        due_at=breach.due_at,
+        breach=breach.clock,
+    )
+    email = render_email("sla_breach", context)
+    row = Notification(
+        id=uuid.uuid4(),
+        event_key=f"sla_breach:{breach.id.hex}:{staff.id.hex}",
+        case_id=case.id,
+        channel=Channel.email,
+        template="sla_breach",
+        locale="en",
+        recipient=staff.email,
+        subject=email.subject,
+        body_text=email.text,
+        body_html=email.html,
+        status=NoticeStatus.pending,
+        scheduled_for=breach.detected_at,
+        created_at=breach.detected_at,
+        updated_at=breach.detected_at,
+    )
+    session.add(row)
+    session.flush()
+    enqueue_after_commit([row.id])
+    return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, IdMixin, TimestampMixin
@@ -26,6 +26,10 @@ class Storefront(IdMixin, TimestampMixin, Base):
     return_window_days: Mapped[int] = mapped_column(default=7, server_default="7")
     #: Every new case must get a first answer within this many hours.
     first_response_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: Resolution targets per case kind, in hours (missing kinds use the default).
+    resolution_hours: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    #: Survey invitation delay after completion (capped so it lands within 3 days).
+    survey_delay_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     #: No SMS from this hour to `quiet_end_hour`, in the customer's time zone.
     quiet_start_hour: Mapped[int] = mapped_column(default=21, server_default="21")
     quiet_end_hour: Mapped[int] = mapped_column(default=8, server_default="8")
