@@ -145,27 +145,34 @@ def staff_create(email: str, name: str, role: str, storefront: str | None, passw
     click.echo(f"staff {user.email} ({user.role.value})")
 
 
-@demo_cli.command("seed")
-def demo_seed() -> None:
-    """Create the demo storefront, API key and staff login (once)."""
+def seed_demo() -> list[str]:
+    """Create the demo storefront, API key and staff login once; the lines to print."""
     session = db.session()
     if session.scalars(select(Storefront).where(Storefront.slug == DEMO_SLUG)).first():
-        click.echo(
+        return [
             "Demo data exists. The demo key and password were printed when it was created; "
             "issue another key with: .venv/bin/flask --app wsgi keys create demo"
-        )
-        return
+        ]
     storefront = create_storefront(session, "Demo Store", DEMO_SLUG, case_prefix="DEMO")
     _api_key, plaintext = issue_key(session, storefront, "demo")
     password = secrets.token_urlsafe(12)
     if not session.scalars(select(StaffUser).where(StaffUser.email == DEMO_STAFF_EMAIL)).first():
         create_staff_user(session, DEMO_STAFF_EMAIL, "Demo Admin", StaffRole.admin, password)
     session.commit()
-    click.echo("=" * 72)
-    click.echo("Demo storefront created. These secrets are shown once:")
-    click.echo(f"  API key:     {plaintext}")
-    click.echo(f"  Staff login: {DEMO_STAFF_EMAIL} / {password}")
-    click.echo("=" * 72)
+    return [
+        "=" * 72,
+        "Demo storefront created. These secrets are shown once:",
+        f"  API key:     {plaintext}",
+        f"  Staff login: {DEMO_STAFF_EMAIL} / {password}",
+        "=" * 72,
+    ]
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Create the demo storefront, API key and staff login (once)."""
+    for line in seed_demo():
+        click.echo(line)
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from service import create_app, migrate
-from service.cli import demo_seed
+from service.cli import seed_demo
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
     settings = app.config["SETTINGS"]
     migrate.upgrade(settings.database_url)
     with app.app_context():
-        demo_seed.callback()
+        print("\n".join(seed_demo()), flush=True)
 
     env = dict(os.environ)
     embedded = None
