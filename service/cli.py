@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service import db, migrate
+from service.auth import issue_staff_token
 from service.staff.accounts import create_staff_user
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.keys import KeyError_, create_storefront, issue_key, revoke_key
@@ -143,6 +144,21 @@ def staff_create(email: str, name: str, role: str, storefront: str | None, passw
         raise click.ClickException(str(exc)) from exc
     session.commit()
     click.echo(f"staff {user.email} ({user.role.value})")
+
+
+@staff_cli.command("token")
+@click.argument("email")
+def staff_token(email: str) -> None:
+    """Issue a personal API token for a staff member. The token is shown once."""
+    session = db.session()
+    user = session.scalars(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    ).first()
+    if user is None:
+        raise click.ClickException(f"no staff member {email}")
+    token = issue_staff_token(session, user)
+    session.commit()
+    click.echo(token)
 
 
 def seed_demo() -> list[str]:

@@ -73,7 +73,7 @@ def test_every_api_route_needs_a_valid_key(app, client, headers):
             assert response.get_json()["code"] == 401
 
 
-def test_staff_users_are_created_by_cli_with_a_hashed_password(app, db_session):
+def test_staff_users_are_created_by_cli_with_a_hashed_password(app, client, db_session):
     from service.staff.accounts import check_login
     from service.staff.models import StaffUser
 
@@ -94,6 +94,15 @@ def test_staff_users_are_created_by_cli_with_a_hashed_password(app, db_session):
     assert user.password_hash != "correct horse battery"
     assert check_login(db_session, "tech@example.com", "correct horse battery") == user
     assert check_login(db_session, "tech@example.com", "wrong password") is None
+    token = _cli(app, "staff", "token", "TECH@example.com")
+    assert token.exit_code == 0, token.output
+    assert token.stdout.strip().startswith("ast_")
+    assert (
+        client.get(
+            "/api/v1/cases", headers={"Authorization": f"Bearer {token.stdout.strip()}"}
+        ).status_code
+        == 200
+    )
     short = _cli(
         app,
         "staff",
