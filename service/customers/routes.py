@@ -10,13 +10,17 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from service import db
-from service.api import Blueprint, CursorArgsSchema, keyset_page, page_schema
+from service.api import Blueprint, CursorArgsSchema, keyset_page, page_schema, transaction
 from service.cases.intake import cases_query
 from service.cases.models import Case
 from service.cases.routes import CasePageSchema
 from service.customers.models import Customer
-from service.customers.schemas import CustomerQueryArgsSchema, CustomerSchema
-from service.customers.service import customers_query, get_customer
+from service.customers.schemas import (
+    CustomerQueryArgsSchema,
+    CustomerSchema,
+    CustomerUpdateSchema,
+)
+from service.customers.service import customers_query, get_customer, update_customer
 
 blp = Blueprint("customers", __name__, url_prefix="/customers", description="Customers")
 
@@ -47,6 +51,20 @@ class CustomerByIdViews(MethodView):
     def get(self, customer_id: uuid.UUID) -> Customer:
         """Get a customer"""
         customer = customer_or_404(customer_id)
+        blp.set_etag(CustomerSchema().dump(customer))
+        return customer
+
+    @blp.auth_required
+    @blp.etag
+    @blp.arguments(CustomerUpdateSchema)
+    @transaction
+    @blp.response(200, CustomerSchema)
+    def patch(self, data: dict[str, Any], customer_id: uuid.UUID) -> Customer:
+        """Update a customer: contact details, language, time zone, notice consents"""
+        customer = customer_or_404(customer_id)
+        blp.check_etag(CustomerSchema().dump(customer))
+        update_customer(customer, data)
+        db.session().flush()
         blp.set_etag(CustomerSchema().dump(customer))
         return customer
 

@@ -44,3 +44,15 @@ class CustomerSchema(Schema):
 class CustomerQueryArgsSchema(CursorArgsSchema):
     external_id = ma.fields.String()
     email = Email()
+
+
+class CustomerUpdateSchema(Schema):
+    """Fields a storefront may change; consents are the customer's notice preferences."""
+
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    email = Email(validate=ma.validate.Length(max=320))
+    phone = Phone()
+    locale = ma.fields.String(validate=ma.validate.OneOf(LOCALES))
+    time_zone = TimeZone()
+    consent_email = ma.fields.Boolean()
+    consent_sms = ma.fields.Boolean()

@@ -64,3 +64,13 @@ def get_customer(
     if scope is not None:
         stmt = stmt.where(Customer.storefront_id == scope)
     return session.scalars(stmt).one_or_none()
+
+
+def update_customer(customer: Customer, data: dict[str, Any]) -> Customer:
+    for field in UPDATABLE_FIELDS:
+        if field in data:
+            setattr(customer, field, data[field])
+    if data.get("consent_sms"):
+        # Opting back in through the storefront lifts an earlier STOP.
+        customer.sms_stopped_at = None
+    return customer
