@@ -252,7 +252,9 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_item_receipts")),
-        sa.UniqueConstraint("case_item_id", name=op.f("uq_item_receipts_case_item_id")),
+    )
+    op.create_index(
+        op.f("ix_item_receipts_case_item_id"), "item_receipts", ["case_item_id"], unique=False
     )
     op.create_table(
         "quote_lines",
@@ -359,6 +361,7 @@ def downgrade() -> None:
             batch.drop_column(column)
     op.drop_index(op.f("ix_quote_lines_quote_id"), table_name="quote_lines")
     op.drop_table("quote_lines")
+    op.drop_index(op.f("ix_item_receipts_case_item_id"), table_name="item_receipts")
     op.drop_table("item_receipts")
     op.drop_index(op.f("ix_shipments_tracking_number"), table_name="shipments")
     op.drop_index(op.f("ix_shipments_case_id"), table_name="shipments")

@@ -122,14 +122,16 @@ def _receive(session: Session, case: Case, data: dict, actor: Actor, now: dateti
     if missing := [str(item_id) for item_id in items if item_id not in seen]:
         raise ActionDataError("items", f"Register every item of the case; missing: {missing}.")
     for line in data["items"]:
-        items[line["item_id"]].receipt = ItemReceipt(
-            condition=line["condition"],
-            accessories=line["accessories"],
-            serial_number_seen=line.get("serial_number_seen"),
-            notes=line.get("notes"),
-            received_by_id=actor.id if actor.type == ActorType.staff else None,
-            received_by_name=actor.name,
-            received_at=now,
+        items[line["item_id"]].receipts.append(
+            ItemReceipt(
+                condition=line["condition"],
+                accessories=line["accessories"],
+                serial_number_seen=line.get("serial_number_seen"),
+                notes=line.get("notes"),
+                received_by_id=actor.id if actor.type == ActorType.staff else None,
+                received_by_name=actor.name,
+                received_at=now,
+            )
         )
     return {"conditions": {str(line["item_id"]): line["condition"].value for line in data["items"]}}
 

@@ -184,9 +184,18 @@ class CaseItem(IdMixin, Base):
 
     case: Mapped[Case] = relationship(back_populates="items")
 
-    receipt: Mapped[ItemReceipt | None] = relationship(
-        back_populates="item", lazy="selectin", cascade="all, delete-orphan"
+    #: Every arrival of the item, oldest first (a reopened case receives it again).
+    receipts: Mapped[list[ItemReceipt]] = relationship(
+        back_populates="item",
+        order_by="ItemReceipt.received_at",
+        lazy="selectin",
+        cascade="all, delete-orphan",
     )
+
+    @property
+    def receipt(self) -> ItemReceipt | None:
+        """The latest arrival."""
+        return self.receipts[-1] if self.receipts else None
 
 
 class ItemCondition(enum.StrEnum):
@@ -201,12 +210,12 @@ class ItemCondition(enum.StrEnum):
 
 
 class ItemReceipt(IdMixin, Base):
-    """The goods-in register (来货登记): one row per item received."""
+    """The goods-in register (来货登记): one row per item and arrival."""
 
     __tablename__ = "item_receipts"
 
     case_item_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("case_items.id", ondelete="CASCADE"), unique=True
+        ForeignKey("case_items.id", ondelete="CASCADE"), index=True
     )
     condition: Mapped[ItemCondition] = mapped_column(str_enum(ItemCondition, "item_condition"))
     accessories: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -218,7 +227,7 @@ class ItemReceipt(IdMixin, Base):
     received_by_name: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime]
 
-    item: Mapped[CaseItem] = relationship(back_populates="receipt")
+    item: Mapped[CaseItem] = relationship(back_populates="receipts")
 
 
 class CaseEvent(IdMixin, Base):

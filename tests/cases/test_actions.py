@@ -408,3 +408,13 @@ def test_the_customers_inbound_shipment_is_tracked_without_a_status_change(clien
         headers=tenant.headers,
     )
     assert late.status_code == 409
+
+
+def test_a_reopened_case_can_be_received_again(admin, walk, act):
+    closed = walk(CaseStatus.closed)
+    reopened = act(closed["id"], "reopen", {"reason": "Fault is back"}, admin.headers).get_json()
+    assert reopened["status"] == "open"
+    items = [{"item_id": item["id"], "condition": "damaged"} for item in reopened["items"]]
+    received = act(closed["id"], "receive", {"items": items}, admin.headers)
+    assert received.status_code == 200, received.get_json()
+    assert received.get_json()["items"][0]["receipt"]["condition"] == "damaged"
