@@ -58,6 +58,8 @@ class LoadResult:
     reconnects: int = 0
     #: True when `max_requests` ended the run before `duration` did.
     capped: bool = False
+    #: Share of the machine's CPU used by other work during the run (`bench.cpu`).
+    other_cpu: float | None = None
 
     @property
     def requests(self) -> int:
@@ -92,6 +94,8 @@ class LoadResult:
             result.first_error = result.first_error or run.first_error
             result.reconnects += run.reconnects
             result.capped = result.capped or run.capped
+        shares = [run.other_cpu for run in runs if run.other_cpu is not None]
+        result.other_cpu = max(shares, default=None)
         return result
 
     def summary(self) -> dict[str, Any]:
@@ -112,6 +116,7 @@ class LoadResult:
             "first_error": self.first_error,
             "reconnects": self.reconnects,
             "capped": self.capped,
+            "other_cpu_share": None if self.other_cpu is None else round(self.other_cpu, 3),
         }
 
 

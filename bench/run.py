@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from bench import cpu
 from bench.load import LoadResult, rounded, run_load
 from bench.scenarios import BASELINES, BY_NAME, SCENARIOS, Context, Request, Scenario
 
@@ -49,6 +50,11 @@ OUT_DIR = ROOT / "bench" / "out"
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/aftersales_bench"
 #: Redis database reserved for the bench: flushed before and after a run.
 BENCH_REDIS_URL = "redis://127.0.0.1:6379/15"
+#: Baseline throughput differing by more than this before and after its scenario marks
+#: the comparison as noisy: something else was using the machine.
+NOISY_DRIFT = 0.15
+#: Other processes using more than this share of the CPU during a run mark it as noisy.
+BUSY_MACHINE = 0.05
 
 
 class BenchError(Exception):
@@ -379,6 +385,8 @@ def run_scenario(
 ) -> LoadResult:
     ctx.nonce += 1
     print(f"  {scenario.name:<14} ({scenario.target}) ...", end="", flush=True)
+    roots = [server.process.pid for server in servers.values()]
+    before = cpu.sample(time.monotonic(), roots)
     result = run_load(
         servers[scenario.target].port,
         scenario.name,
@@ -389,7 +397,10 @@ def run_scenario(
         processes=settings.processes,
         max_requests=settings.max_requests,
     )
+    result.other_cpu = cpu.other_share(before, cpu.sample(time.monotonic(), roots))
     flag = f"  ERRORS: {result.error_count}" if result.error_count else ""
+    if result.other_cpu is not None and result.other_cpu > BUSY_MACHINE:
+        flag += f"  (other work used {result.other_cpu:.0%} of the CPU)"
     print(
         f" {result.rps:8.1f} req/s  p50 {result.percentile(50):7.2f} ms"
         f"  p95 {result.percentile(95):7.2f} ms{flag}"
@@ -401,16 +412,13 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan
 
 
-#: Baseline throughput differing by more than this before and after its scenario marks
-#: the comparison as noisy: something else was using the machine.
-NOISY_DRIFT = 0.15
-
-
 def compare(api: LoadResult, before: LoadResult, after: LoadResult) -> dict[str, Any]:
     """The scenario against its baseline pooled from the runs right before and after it,
     so slow drift in the machine's speed affects both sides alike."""
     base = LoadResult.pooled([before, after])
     drift = _ratio(after.rps - before.rps, base.rps)
+    shares = [r.other_cpu for r in (before, api, after) if r.other_cpu is not None]
+    other_cpu = max(shares, default=None)
     return {
         "scenario": api.scenario,
         "rps": rounded(api.rps, 1),
@@ -424,7 +432,9 @@ def compare(api: LoadResult, before: LoadResult, after: LoadResult) -> dict[str,
         "p95_ratio": rounded(_ratio(api.percentile(95), base.percentile(95)), 3),
         "baseline_rps_before_after": [rounded(before.rps, 1), rounded(after.rps, 1)],
         "baseline_drift": rounded(drift, 3),
-        "noisy": not math.isnan(drift) and abs(drift) > NOISY_DRIFT,
+        "other_cpu_share": None if other_cpu is None else round(other_cpu, 3),
+        "noisy": (not math.isnan(drift) and abs(drift) > NOISY_DRIFT)
+        or (other_cpu is not None and other_cpu > BUSY_MACHINE),
         "errors": api.error_count,
         "baseline_errors": base.error_count,
     }
@@ -464,7 +474,9 @@ def comparison_table(comparisons: list[dict[str, Any]]) -> str:
         if c["errors"] or c["baseline_errors"]:
             notes.append(f"ERRORS {c['errors']} api / {c['baseline_errors']} baseline")
         if c["noisy"]:
-            notes.append("noisy: baseline moved")
+            share = c["other_cpu_share"]
+            busy = f", other work used up to {share:.0%} CPU" if share else ""
+            notes.append(f"NOISY (baseline drift {c['baseline_drift']:+.0%}{busy})")
         rows.append(
             [
                 c["scenario"],
@@ -483,7 +495,17 @@ def comparison_table(comparisons: list[dict[str, Any]]) -> str:
 
 
 def runs_table(results: list[LoadResult]) -> str:
-    headers = ["run", "target", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]
+    headers = [
+        "run",
+        "target",
+        "requests",
+        "errors",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "other CPU",
+    ]
     rows = [
         [
             r.scenario,
@@ -494,6 +516,7 @@ def runs_table(results: list[LoadResult]) -> str:
             _fmt(r.percentile(50), ".2f"),
             _fmt(r.percentile(95), ".2f"),
             _fmt(r.percentile(99), ".2f"),
+            _fmt(r.other_cpu, ".0%"),
         ]
         for r in results
     ]

@@ -59,6 +59,7 @@ def create_app(**overrides: Any) -> Flask:
         blp = import_module(module).blp
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
     app.register_blueprint(health.bp)
+    app.register_blueprint(import_module("service.customer_pages.routes").bp)
     app.register_blueprint(import_module("service.notifications.routes").webhooks)
     cli.init_app(app)
     return app

@@ -126,29 +126,28 @@ def transaction(func: Callable[..., Any] | None = None, *, idempotent: bool = Fa
             try:
                 response: Response = view(*args, **kwargs)
                 if response.status_code >= 400:
-                    session.rollback()
+                    db.rollback()
                     return response
                 if key is not None:
                     idempotency.record(session, key, response)
                 session.commit()
             except IntegrityError:
-                session.rollback()
+                db.rollback()
                 if key is not None and (replay := idempotency.replay(session, key)):
                     # A concurrent request with the same key won the race.
                     return replay
                 raise
             except BaseException:
-                session.rollback()
+                db.rollback()
                 raise
             db.run_after_commit()
             return response
 
         if idempotent:
-            wrapper._apidoc = dict(getattr(wrapper, "_apidoc", {}))
-            params = list(wrapper._apidoc.get("manual_doc", {}).get("parameters", []))
-            params.append(IDEMPOTENCY_KEY_PARAMETER)
-            wrapper._apidoc.setdefault("manual_doc", {})
-            wrapper._apidoc["manual_doc"] = {**wrapper._apidoc["manual_doc"], "parameters": params}
+            apidoc = dict(getattr(wrapper, "_apidoc", {}))
+            manual = dict(apidoc.get("manual_doc", {}))
+            manual["parameters"] = [*manual.get("parameters", []), IDEMPOTENCY_KEY_PARAMETER]
+            wrapper._apidoc = {**apidoc, "manual_doc": manual}
         return wrapper
 
     return decorator(func) if func is not None else decorator

@@ -130,6 +130,12 @@ def after_commit(callback: Any) -> None:
     g.setdefault("after_commit", []).append(callback)
 
 
+def rollback() -> None:
+    """Roll the request's work back, with whatever was to follow its commit."""
+    g.pop("after_commit", None)
+    session().rollback()
+
+
 def run_after_commit() -> None:
     """Run the callbacks; a failing one is logged, never turned into a failed request:
     the work is committed, and whatever the callback was to do has a fallback (the
