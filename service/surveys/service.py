@@ -64,7 +64,9 @@ def record_answer(
     """Record the answers once and close the completed case. Flushes, never commits."""
     from service.cases.lifecycle import perform
 
-    if survey.status not in (SurveyStatus.scheduled, SurveyStatus.sent):
+    window_over = survey.expires_at is not None and now >= survey.expires_at
+    if survey.status not in (SurveyStatus.scheduled, SurveyStatus.sent) or window_over:
+        # Past its window a survey is closed even before the expiry job has run.
         raise SurveyClosed(survey)
     # Compare-and-set: of two concurrent submissions (a double click), one records.
     won = session.execute(

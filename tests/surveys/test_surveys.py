@@ -172,3 +172,25 @@ def test_no_survey_before_completion(client, admin, open_case):
     assert (
         client.get(f"/api/v1/cases/{case['id']}/survey", headers=admin.headers).status_code == 404
     )
+
+
+def test_a_survey_past_its_window_cannot_be_answered_even_before_the_expiry_job(
+    app, db_session, delivered
+):
+    from service.auth import SYSTEM
+    from service.surveys.models import AnswerChannel
+    from service.surveys.service import SurveyClosed, record_answer
+
+    survey = current_survey(db_session, delivered.case)
+    with app.app_context():
+        send_due_invitations(db_session, survey.invite_at)
+        with pytest.raises(SurveyClosed):
+            record_answer(
+                db_session,
+                survey,
+                ANSWERS,
+                AnswerChannel.phone,
+                SYSTEM,
+                survey.expires_at + timedelta(minutes=1),
+            )
+    assert survey.status == SurveyStatus.sent
