@@ -375,6 +375,8 @@ class RunSettings:
     concurrency: int
     processes: int
     max_requests: int
+    #: The bench's database name, to tell its PostgreSQL backends from others'.
+    database: str
 
 
 def run_scenario(
@@ -386,7 +388,7 @@ def run_scenario(
     ctx.nonce += 1
     print(f"  {scenario.name:<14} ({scenario.target}) ...", end="", flush=True)
     roots = [server.process.pid for server in servers.values()]
-    before = cpu.sample(time.monotonic(), roots)
+    before = cpu.sample(time.monotonic(), roots, settings.database)
     result = run_load(
         servers[scenario.target].port,
         scenario.name,
@@ -397,7 +399,8 @@ def run_scenario(
         processes=settings.processes,
         max_requests=settings.max_requests,
     )
-    result.other_cpu = cpu.other_share(before, cpu.sample(time.monotonic(), roots))
+    after = cpu.sample(time.monotonic(), roots, settings.database)
+    result.other_cpu = cpu.other_share(before, after)
     flag = f"  ERRORS: {result.error_count}" if result.error_count else ""
     if result.other_cpu is not None and result.other_cpu > BUSY_MACHINE:
         flag += f"  (other work used {result.other_cpu:.0%} of the CPU)"
@@ -586,7 +589,12 @@ def _main(args: argparse.Namespace) -> int:
         raise BenchError(f"refusing to drop database {url.database!r}: its name lacks 'bench'")
     database_url = url.render_as_string(hide_password=False)
     settings = RunSettings(
-        args.duration, args.warmup, args.concurrency, args.load_processes, args.max_requests
+        args.duration,
+        args.warmup,
+        args.concurrency,
+        args.load_processes,
+        args.max_requests,
+        url.database or "",
     )
     pairs = selected(args.only)
     servers: dict[str, Server] = {}

@@ -8,8 +8,9 @@ same gunicorn settings, concurrency and duration, and prints the ratios.
 To add a scenario, write a request factory `(ctx, seq) -> Request` and append a
 `Scenario` to `SCENARIOS` (or a new baseline to `BASELINES`). If it needs data that
 exists before the clock starts (cases to read, cases in a given state to transition),
-give it a `prepare` hook: it runs once before the scenario, may send requests through
-the `Seeder` and stores what the factory needs in `ctx.data`.
+give it a `prepare` hook: the runner calls every selected scenario's hook once, before the
+first measured run; it may send requests through the `Seeder` and stores what the
+factory needs in `ctx.data` (hooks shared by several scenarios must be idempotent).
 
 This module imports only the standard library: the load generator's processes are
 spawned fresh and import it to find the factories, and must start fast.
