@@ -14,8 +14,11 @@ def main() -> None:
     parser.add_argument(
         "--no-scheduler", action="store_true", help="Leave timed jobs to other workers."
     )
+    parser.add_argument("--burst", action="store_true", help="Exit once the queues are empty.")
     args = parser.parse_args()
-    run_worker(create_app(), tuple(args.queues), with_scheduler=not args.no_scheduler)
+    run_worker(
+        create_app(), tuple(args.queues), with_scheduler=not args.no_scheduler, burst=args.burst
+    )
 
 
 if __name__ == "__main__":

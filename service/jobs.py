@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from typing import Any
 
 from flask import Flask
 from rq import Queue, Worker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from service.db import database
 
 #: Queues in the order workers drain them.
 QUEUES = ("notifications", "default")
+#: Modules holding the jobs that are enqueued directly (periodic ones are listed in
+#: service.scheduler).
+JOB_MODULES = frozenset({"service.notifications.jobs"})
 
 
 def queue(name: str = "default") -> Queue:
@@ -50,10 +54,18 @@ class AppWorker(Worker):
             return super().perform_job(*args, **kwargs)
 
 
-def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: bool = True) -> None:
+def run_worker(
+    app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: bool = True, burst: bool = False
+) -> None:
     from service.redis_conn import redis
-    from service.scheduler import ensure_scheduled
+    from service.scheduler import PERIODIC, ensure_scheduled
 
+    # Import every job's module once here: a forked work horse would otherwise import
+    # it again for each job it runs.
+    for module in {job.func.rpartition(".")[0] for job in PERIODIC} | JOB_MODULES:
+        import_module(module)
+    # Likewise the ORM's one-time set-up, which every horse would otherwise repeat.
+    configure_mappers()
     with app.app_context():
         connection = redis()
         if with_scheduler:
@@ -61,4 +73,4 @@ def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: boo
         worker = AppWorker(
             [Queue(name, connection=connection) for name in queues], connection=connection, app=app
         )
-        worker.work(with_scheduler=with_scheduler)
+        worker.work(with_scheduler=with_scheduler, burst=burst)

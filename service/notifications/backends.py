@@ -170,17 +170,24 @@ class SmtpEmailBackend:
         self.ssl_context = ssl_context
         self.message_id_domain = message_id_domain
 
+    def _tls_context(self) -> ssl.SSLContext:
+        # Loading the system's CA bundle takes tens of milliseconds: do it once per
+        # backend, and only when the connection is encrypted.
+        if self.ssl_context is None:
+            self.ssl_context = ssl.create_default_context()
+        return self.ssl_context
+
     def _connect(self) -> smtplib.SMTP:
-        context = self.ssl_context or ssl.create_default_context()
         smtp: smtplib.SMTP
         if self.security == "tls":
+            context = self._tls_context()
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             smtp.ehlo()
             if self.security == "starttls":
-                smtp.starttls(context=context)
+                smtp.starttls(context=self._tls_context())
                 smtp.ehlo()
             if self.username:
                 smtp.login(self.username, self.password or "")

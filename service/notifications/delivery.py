@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case
+from service.config import Settings
 from service.notifications.backends import (
     EmailMessage,
     FileEmailBackend,
@@ -125,7 +126,21 @@ def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | No
 
 
 def email_backend() -> SmtpEmailBackend | FileEmailBackend:
-    settings = current_app.config["SETTINGS"]
+    """This app's email backend, built once (it may hold a loaded TLS context)."""
+    extensions = current_app.extensions
+    if "email_backend" not in extensions:
+        extensions["email_backend"] = _make_email_backend(current_app.config["SETTINGS"])
+    return extensions["email_backend"]
+
+
+def sms_backend() -> TwilioSmsBackend | FileSmsBackend:
+    extensions = current_app.extensions
+    if "sms_backend" not in extensions:
+        extensions["sms_backend"] = _make_sms_backend(current_app.config["SETTINGS"])
+    return extensions["sms_backend"]
+
+
+def _make_email_backend(settings: Settings) -> SmtpEmailBackend | FileEmailBackend:
     if settings.email_backend == "smtp":
         return SmtpEmailBackend(
             settings.smtp_host,
@@ -138,8 +153,7 @@ def email_backend() -> SmtpEmailBackend | FileEmailBackend:
     return FileEmailBackend(settings.instance_dir / "outbox" / "email", settings.email_from)
 
 
-def sms_backend() -> TwilioSmsBackend | FileSmsBackend:
-    settings = current_app.config["SETTINGS"]
+def _make_sms_backend(settings: Settings) -> TwilioSmsBackend | FileSmsBackend:
     if settings.sms_backend == "twilio":
         return TwilioSmsBackend(
             settings.twilio_account_sid or "",
