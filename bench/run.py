@@ -179,11 +179,14 @@ def drop_database(admin: Engine, name: str) -> None:
         connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
 
 
-def seed_storefront(database_url: str) -> str:
-    """A storefront and an API key for the bench; returns the plaintext key."""
+def seed_storefront(database_url: str) -> dict[str, str]:
+    """A storefront with an API key, and staff (an admin's token, a technician) for the
+    transition scenarios; returns the plaintext credentials and ids."""
     from sqlalchemy.orm import Session
 
+    from service.auth import issue_staff_token
     from service.db import make_engine
+    from service.staff.models import StaffRole, StaffUser
     from service.storefronts.keys import create_storefront, issue_key
 
     engine = make_engine(database_url)
@@ -193,8 +196,23 @@ def seed_storefront(database_url: str) -> str:
                 session, "Bench Gadgets", "bench-gadgets", case_prefix="BEN"
             )
             _api_key, key = issue_key(session, storefront, label="bench")
+            # Staff rows written directly: no password is ever used here.
+            admin = StaffUser(
+                email="admin@bench.example",
+                name="Bench Admin",
+                role=StaffRole.admin,
+                password_hash="-",
+            )
+            technician = StaffUser(
+                email="tech@bench.example",
+                name="Bench Tech",
+                role=StaffRole.technician,
+                password_hash="-",
+            )
+            session.add_all([admin, technician])
+            token = issue_staff_token(session, admin)
             session.commit()
-        return key
+            return {"api_key": key, "staff_token": token, "technician_id": str(technician.id)}
     finally:
         engine.dispose()
 
@@ -619,7 +637,7 @@ def _main(args: argparse.Namespace) -> int:
             from service import migrate
 
             migrate.upgrade(database_url)
-            api_key = seed_storefront(database_url)
+            credentials = seed_storefront(database_url)
 
             common = {**os.environ, "DATABASE_URL": database_url, "SQL_ECHO": "0"}
             api_env = {**common, "SECRET_KEY": "bench", "INSTANCE_DIR": str(tmp / "instance")}
@@ -639,7 +657,12 @@ def _main(args: argparse.Namespace) -> int:
                 f"{args.warmup:g} s warm-up + {args.duration:g} s per run"
             )
 
-            ctx = Context(api_key=api_key, today=date.today())
+            ctx = Context(
+                api_key=credentials["api_key"],
+                today=date.today(),
+                staff_token=credentials["staff_token"],
+                technician_id=credentials["technician_id"],
+            )
             seeder = HttpSeeder(servers)
             results: list[LoadResult] = []
             comparisons: list[dict[str, Any]] = []

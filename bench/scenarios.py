@@ -45,6 +45,9 @@ class Context:
 
     api_key: str
     today: date
+    #: A staff member's token and a technician's id, for the staff-only transitions.
+    staff_token: str = ""
+    technician_id: str = ""
     #: Distinct for every scenario run (and prepare hook) of one bench run, so that
     #: idempotency keys, customers and order references never repeat across runs.
     nonce: int = 0
@@ -176,6 +179,36 @@ def list_cases(ctx: Context, seq: int) -> Request:
     return Request("GET", f"{API}/cases?limit=25", headers=_api_headers(ctx))
 
 
+def _staff_headers(ctx: Context) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {ctx.staff_token}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        # Any version: the bench measures the transition, not a client's ETag bookkeeping.
+        "If-Match": "*",
+    }
+
+
+def quote_body(ctx: Context, seq: int) -> dict[str, Any]:
+    valid_until = (ctx.today + timedelta(days=14)).isoformat() + "T00:00:00+00:00"
+    return {
+        "currency": "CNY",
+        "valid_until": valid_until,
+        "lines": [
+            {"kind": "part", "description": "Replacement screen", "unit_price_minor": 45000 + seq},
+            {"kind": "labour", "description": "Fitting", "quantity": 2, "unit_price_minor": 8000},
+        ],
+    }
+
+
+def requote_case(ctx: Context, seq: int) -> Request:
+    """A full transition (quote_pending -> quote_pending): the new quote and its lines,
+    the old one superseded, the timeline event, the customer's two notices, the version."""
+    ids = ctx.data["quoted_case_ids"]
+    path = f"{API}/cases/{ids[seq % len(ids)]}/actions/send_quote"
+    return Request("POST", path, _json(quote_body(ctx, seq)), _staff_headers(ctx))
+
+
 def baseline_insert(ctx: Context, seq: int) -> Request:
     # The same body as create_case, so JSON parsing and transfer cost the same.
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -200,6 +233,32 @@ def seed_cases(seeder: Seeder, ctx: Context) -> None:
         ctx.data["case_ids"] = [
             seeder.send("api", create_case(ctx, seq))["id"] for seq in range(SEED_COUNT)
         ]
+
+
+#: Cases waiting on a quote, re-quoted round robin (the transition can repeat forever).
+QUOTED_COUNT = 100
+
+
+def seed_quoted_cases(seeder: Seeder, ctx: Context) -> None:
+    """Repair cases taken through receive and diagnose to a first quote."""
+    if "quoted_case_ids" in ctx.data:
+        return
+    ids = []
+    for seq in range(QUOTED_COUNT):
+        body = case_body(ctx, 10_000 + seq) | {"kind": "repair"}
+        body["items"] = body["items"][:1]
+        headers = {**_api_headers(ctx), "Content-Type": "application/json"}
+        case = seeder.send("api", Request("POST", f"{API}/cases", _json(body), headers))
+        actions = (
+            ("receive", {"items": [{"item_id": case["items"][0]["id"], "condition": "damaged"}]}),
+            ("diagnose", {"technician_id": ctx.technician_id}),
+            ("send_quote", quote_body(ctx, seq)),
+        )
+        for action, payload in actions:
+            path = f"{API}/cases/{case['id']}/actions/{action}"
+            seeder.send("api", Request("POST", path, _json(payload), _staff_headers(ctx)))
+        ids.append(case["id"])
+    ctx.data["quoted_case_ids"] = ids
 
 
 def seed_rows(seeder: Seeder, ctx: Context) -> None:
@@ -251,6 +310,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         baseline="select_pk",
         prepare=seed_cases,
         description="GET /cases?limit=25, newest first",
+    ),
+    Scenario(
+        "requote_case",
+        "api",
+        requote_case,
+        baseline="insert",
+        prepare=seed_quoted_cases,
+        description="POST /cases/{id}/actions/send_quote: a whole transition, by staff",
     ),
 )
 
