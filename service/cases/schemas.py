@@ -86,8 +86,8 @@ class CaseItemSchema(Schema):
     serial_number = ma.fields.String(allow_none=True)
     purchase_date = ma.fields.Date()
     quantity = ma.fields.Integer()
-    warranty = ma.fields.Function(lambda item: WarrantySchema().dump(item))
-    return_window = ma.fields.Function(lambda item: ReturnWindowSchema().dump(item))
+    warranty = ma.fields.Function(lambda item: DUMP["warranty"].dump(item))
+    return_window = ma.fields.Function(lambda item: DUMP["return_window"].dump(item))
     receipt = ma.fields.Nested(lambda: ReceiptSchema(), allow_none=True)
 
 
@@ -127,7 +127,7 @@ class CaseSchema(Schema):
     )
     assignee = ma.fields.Nested(lambda: StaffRefSchema(), allow_none=True)
     escalated = ma.fields.Boolean()
-    resolution = ma.fields.Function(lambda case: CaseResolutionSchema().dump(case))
+    resolution = ma.fields.Function(lambda case: DUMP["resolution"].dump(case))
     current_quote = ma.fields.Method("_current_quote", allow_none=True)
     shipments = ma.fields.List(ma.fields.Nested(ShipmentSchema))
     allowed_actions = ma.fields.Method(
@@ -138,18 +138,18 @@ class CaseSchema(Schema):
     updated_at = ma.fields.AwareDateTime()
 
     def _eligibility(self, case: Any) -> dict[str, Any]:
-        return EligibilitySchema().dump(case_eligibility(case))
+        return DUMP["eligibility"].dump(case_eligibility(case))
 
     def _current_quote(self, case: Any) -> dict[str, Any] | None:
         quote = current_quote(case)
-        return QuoteSchema().dump(quote) if quote else None
+        return DUMP["quote"].dump(quote) if quote else None
 
     def _allowed_actions(self, case: Any) -> list[str]:
         return allowed_actions(case, current_principal().actor)
 
     def _sla(self, case: Any) -> dict[str, Any]:
         return {
-            name: SlaClockSchema().dump(clock) for name, clock in describe(case, utcnow()).items()
+            name: DUMP["sla_clock"].dump(clock) for name, clock in describe(case, utcnow()).items()
         }
 
     def _overdue(self, case: Any) -> bool:
@@ -205,8 +205,21 @@ class CaseEventSchema(Schema):
     action = ma.fields.String()
     from_status = ma.fields.Enum(CaseStatus, by_value=True, allow_none=True)
     to_status = ma.fields.Enum(CaseStatus, by_value=True)
-    actor = ma.fields.Function(lambda event: ActorSchema().dump(event))
+    actor = ma.fields.Function(lambda event: DUMP["actor"].dump(event))
     note = ma.fields.String(allow_none=True)
     internal = ma.fields.Boolean(metadata={"description": "Staff-only; never shown to customers"})
     data = ma.fields.Dict()
     created_at = ma.fields.AwareDateTime()
+
+
+#: Nested schemas dumped from Function/Method fields, built once: a schema instance is
+#: costly to make and safe to reuse for dumping (25 cases a page add up).
+DUMP: dict[str, Schema] = {
+    "warranty": WarrantySchema(),
+    "return_window": ReturnWindowSchema(),
+    "resolution": CaseResolutionSchema(),
+    "eligibility": EligibilitySchema(),
+    "quote": QuoteSchema(),
+    "sla_clock": SlaClockSchema(),
+    "actor": ActorSchema(),
+}
