@@ -14,7 +14,7 @@ from service import db, migrate
 from service.auth import issue_staff_token
 from service.staff.accounts import create_staff_user
 from service.staff.models import StaffRole, StaffUser
-from service.storefronts.keys import KeyError_, create_storefront, issue_key, revoke_key
+from service.storefronts.keys import UnknownKeyError, create_storefront, issue_key, revoke_key
 from service.storefronts.models import Storefront
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
@@ -116,7 +116,7 @@ def keys_revoke(prefix: str) -> None:
     session = db.session()
     try:
         revoke_key(session, prefix)
-    except KeyError_ as exc:
+    except UnknownKeyError as exc:
         raise click.ClickException(str(exc)) from exc
     session.commit()
     click.echo(f"revoked {prefix}")

@@ -15,8 +15,8 @@ from service.storefronts.models import ApiKey, Storefront
 KEY_PREFIX = "ask"
 
 
-class KeyError_(LookupError):
-    pass
+class UnknownKeyError(LookupError):
+    """No key has the given prefix."""
 
 
 def hash_key(key: str) -> str:
@@ -61,7 +61,7 @@ def find_storefront_by_key(session: Session, plaintext: str) -> Storefront | Non
 def revoke_key(session: Session, prefix: str) -> ApiKey:
     api_key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
     if api_key is None:
-        raise KeyError_(f"no key with prefix {prefix!r}")
+        raise UnknownKeyError(f"no key with prefix {prefix!r}")
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
     return api_key
