@@ -42,7 +42,8 @@ def create_app(**overrides: Any) -> Flask:
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Track after-sales cases from intake to follow-up. "
-                "Authenticate with `Authorization: Bearer <storefront API key>`."
+                "Authenticate with `Authorization: Bearer <token>`: a storefront API key "
+                "(`ask_...`) or a staff member's personal token (`ast_...`)."
             },
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
