@@ -242,3 +242,86 @@ def act(client: FlaskClient) -> Callable[..., Any]:
         )
 
     return perform
+
+
+@pytest.fixture
+def walk(client: FlaskClient, admin: StaffMember, technician: StaffMember, open_case, act):
+    """`walk(status, kind, **case_fields)`: a new case taken by staff through the API, by
+    the shortest path of the transition table, to `status`. `walk.advance(case_id,
+    actions, **bodies)` goes on from there."""
+    from service.cases.models import CaseKind
+    from tests.cases.lifecycle_paths import body_for, items_for, path_to
+
+    def advance(case_id: str, actions: list[str], **bodies: dict) -> dict:
+        case = client.get(f"/api/v1/cases/{case_id}", headers=admin.headers).get_json()
+        for action in actions:
+            body = bodies.get(action) or body_for(action, case, str(technician.user.id))
+            response = act(case["id"], action, body, admin.headers)
+            assert response.status_code == 200, (action, response.get_json())
+            case = response.get_json()
+        return case
+
+    def to(status: Any, kind: Any = CaseKind.repair, **overrides: Any) -> dict:
+        overrides.setdefault("items", items_for(kind))
+        opened = open_case(kind=kind.value, **overrides)
+        return advance(opened["id"], path_to(kind, status))
+
+    to.advance = advance  # type: ignore[attr-defined]
+    return to
+
+
+@dataclass
+class CommittedTenant:
+    """A storefront with a key and a staff admin (token), committed for real."""
+
+    key: str
+    token: str
+    staff_id: str
+
+
+@contextmanager
+def committed_tenant(
+    app: Flask, password_hash: str, name: str, slug: str, prefix: str
+) -> Iterator[CommittedTenant]:
+    """For tests whose requests commit (races, a served app): removed afterwards."""
+    from sqlalchemy import delete
+
+    from service.auth import issue_staff_token
+    from service.staff.models import StaffRole, StaffUser
+
+    database = app.extensions["database"]
+    with database.sessionmaker() as session:
+        storefront = create_storefront(session, name, slug, case_prefix=prefix)
+        _row, key = issue_key(session, storefront)
+        staff = StaffUser(
+            email=f"desk@{slug}.example",
+            name="Dana Desk",
+            role=StaffRole.admin,
+            password_hash=password_hash,
+            storefront_id=storefront.id,
+        )
+        session.add(staff)
+        token = issue_staff_token(session, staff)
+        session.commit()
+        storefront_id, staff_id = storefront.id, str(staff.id)
+    try:
+        yield CommittedTenant(key, token, staff_id)
+    finally:
+        with database.sessionmaker() as session:
+            session.execute(delete(StaffUser).where(StaffUser.storefront_id == storefront_id))
+            session.execute(delete(Storefront).where(Storefront.id == storefront_id))
+            session.commit()
+
+
+@pytest.fixture
+def committing_app(app: Flask, database_url: str, instance_dir: Path) -> Iterator[Flask]:
+    """An app without the per-test rollback: its requests commit for real. (It depends
+    on `app`, which migrated the database.)"""
+    committing = create_app(
+        instance_dir=instance_dir,
+        database_url=database_url,
+        redis_url=TEST_REDIS_URL,
+        secret_key="test",
+    )
+    yield committing
+    committing.extensions["database"].engine.dispose()

@@ -4,31 +4,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import delete
 
-from service import create_app
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
-from tests.conftest import TEST_REDIS_URL, case_payload
+from tests.conftest import case_payload
 
 CREATIONS = 50
-
-
-@pytest.fixture
-def committing_app(app, database_url, instance_dir):
-    """An app without the per-test rollback: every request commits for real.
-
-    Depends on `app`, which migrated the database.
-    """
-    app = create_app(
-        instance_dir=instance_dir,
-        database_url=database_url,
-        redis_url=TEST_REDIS_URL,
-        secret_key="test",
-    )
-    yield app
-    app.extensions["database"].engine.dispose()
 
 
 def test_fifty_concurrent_creations_get_fifty_distinct_numbers(committing_app):

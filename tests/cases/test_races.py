@@ -7,54 +7,25 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from service import create_app
-from service.auth import issue_staff_token
 from service.cases.models import CaseEvent
-from service.staff.models import StaffRole, StaffUser
-from service.storefronts.keys import create_storefront, issue_key
-from service.storefronts.models import Storefront
-from tests.conftest import TEST_REDIS_URL, case_payload
+from tests.conftest import case_payload, committed_tenant
 
 ROUNDS = 5
 
 
 @pytest.fixture
-def committing_app(app, database_url, instance_dir, staff_password_hash):
-    """An app without the per-test rollback, with a storefront and a staff token."""
-    racing = create_app(
-        instance_dir=instance_dir,
-        database_url=database_url,
-        redis_url=TEST_REDIS_URL,
-        secret_key="test",
-    )
-    database = racing.extensions["database"]
-    with database.sessionmaker() as session:
-        storefront = create_storefront(session, "Race Shop", "race-shop", case_prefix="RC")
-        _row, key = issue_key(session, storefront)
-        staff = StaffUser(
-            email="racer@desk.example",
-            name="Racer",
-            role=StaffRole.admin,
-            password_hash=staff_password_hash,
-            storefront_id=storefront.id,
-        )
-        session.add(staff)
-        token = issue_staff_token(session, staff)
-        session.commit()
-        storefront_id = storefront.id
-    racing.config["RACE"] = {"key": key, "token": token}
-    yield racing
-    with database.sessionmaker() as session:
-        session.execute(delete(StaffUser).where(StaffUser.storefront_id == storefront_id))
-        session.execute(delete(Storefront).where(Storefront.id == storefront_id))
-        session.commit()
-    database.engine.dispose()
+def race(committing_app, staff_password_hash):
+    with committed_tenant(
+        committing_app, staff_password_hash, "Race Shop", "race-shop", "RC"
+    ) as tenant:
+        yield committing_app, tenant
 
 
-def test_two_conflicting_actions_racing_one_wins_and_the_timeline_has_one_event(committing_app):
-    key, token = committing_app.config["RACE"]["key"], committing_app.config["RACE"]["token"]
+def test_two_conflicting_actions_racing_one_wins_and_the_timeline_has_one_event(race):
+    committing_app, tenant = race
+    key, token = tenant.key, tenant.token
     staff = {"Authorization": f"Bearer {token}"}
     client = committing_app.test_client()
     database = committing_app.extensions["database"]

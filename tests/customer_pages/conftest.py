@@ -13,45 +13,28 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from service import create_app
-from service.auth import issue_staff_token
 from service.cases.models import Case, CaseKind, CaseStatus
 from service.links import customer_link
-from service.staff.models import StaffRole, StaffUser
-from service.storefronts.keys import create_storefront, issue_key
-from service.storefronts.models import Storefront
 from service.surveys.models import Survey
 from service.surveys.service import current_survey, send_due_invitations
-from tests.cases.lifecycle_paths import body_for, items_for, path_to
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL, committed_tenant
 from tests.customer_pages.committed import Site
 from tests.customer_pages.sample import ENGLISH, OUT_OF_WARRANTY
 
 
 @pytest.fixture
-def walk(client, admin, technician, open_case, act) -> Callable[..., dict[str, Any]]:
-    """A case of `kind` taken through the API to `status` by the shortest path."""
+def walk(walk) -> Callable[..., dict[str, Any]]:
+    """The shared walk, for an English-speaking customer unless told otherwise."""
 
     def to(status: CaseStatus, kind: CaseKind = CaseKind.repair, **overrides: Any) -> dict:
-        overrides.setdefault("items", items_for(kind))
         overrides.setdefault("customer", ENGLISH)
-        opened = open_case(kind=kind.value, **overrides)
-        return advance(opened["id"], path_to(kind, status))
+        return walk(status, kind, **overrides)
 
-    def advance(case_id: str, actions: list[str], **bodies: dict) -> dict:
-        case = client.get(f"/api/v1/cases/{case_id}", headers=admin.headers).get_json()
-        for action in actions:
-            body = bodies.get(action) or body_for(action, case, str(technician.user.id))
-            response = act(case["id"], action, body, admin.headers)
-            assert response.status_code == 200, (action, response.get_json())
-            case = response.get_json()
-        return case
-
-    to.advance = advance  # type: ignore[attr-defined]
+    to.advance = walk.advance  # type: ignore[attr-defined]
     return to
 
 
@@ -140,33 +123,16 @@ def site(
         public_base_url=base_url,
     )
     holder["app"] = served
-    database = served.extensions["database"]
-    with database.sessionmaker() as session:
-        storefront = create_storefront(
-            session, "Harbour Electronics", "harbour-electronics", case_prefix="HB"
-        )
-        _row, key = issue_key(session, storefront)
-        staff = StaffUser(
-            email="desk@harbour.example",
-            name="Dana Desk",
-            role=StaffRole.admin,
-            password_hash=staff_password_hash,
-            storefront_id=storefront.id,
-        )
-        session.add(staff)
-        token = issue_staff_token(session, staff)
-        session.commit()
-        storefront_id, staff_id = storefront.id, str(staff.id)
+    tenant = committed_tenant(
+        served, staff_password_hash, "Harbour Electronics", "harbour-electronics", "HB"
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(served, base_url, key, token, staff_id)
+        with tenant as committed:
+            yield Site(served, base_url, committed.key, committed.token, committed.staff_id)
     finally:
         server.shutdown()
         thread.join()
         server.server_close()
-        with database.sessionmaker() as session:
-            session.execute(delete(StaffUser).where(StaffUser.storefront_id == storefront_id))
-            session.execute(delete(Storefront).where(Storefront.id == storefront_id))
-            session.commit()
-        database.engine.dispose()
+        served.extensions["database"].engine.dispose()
