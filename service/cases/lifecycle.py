@@ -499,7 +499,7 @@ def record_event(
     """
     from service.notifications.outbox import record_notices
 
-    from_status = case.status if case.id is not None and case.status is not None else None
+    from_status = case.status  # None while the case is being opened
     sequence = (
         session.scalar(
             select(func.coalesce(func.max(CaseEvent.sequence), 0)).where(
@@ -513,7 +513,6 @@ def record_event(
     # Touching the row bumps `version` even for events that change no column: every
     # recorded change invalidates the ETag others hold.
     case.updated_at = now
-    # A staff transition answers the customer; internal events (assignment) do not.
     changes_status = from_status is not None and from_status != to_status
     if from_status is None or changes_status:
         storefront = session.get(Storefront, case.storefront_id)
@@ -523,6 +522,7 @@ def record_event(
             sla.on_status_change(case, storefront, from_status, to_status, now)
         if changes_status and to_status in COMPLETED:
             schedule_survey(session, case, now)
+    # A staff transition answers the customer; internal events (assignment) do not.
     if actor.type == ActorType.staff and changes_status and case.first_responded_at is None:
         case.first_responded_at = now
     event = CaseEvent(

@@ -1,4 +1,5 @@
-"""SMS consent keywords, as carriers and Twilio recognise them, plus the Chinese ones."""
+"""Consent: whether a customer may be sent a notice on a channel, and the SMS keywords
+(as carriers and Twilio recognise them, plus the Chinese ones) that change it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.customers.models import Customer
 from service.db import utcnow
+from service.notifications.models import Channel
 
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "退订", "TD"}
@@ -31,3 +33,21 @@ def apply_sms_keyword(session: Session, phone: str, body: str) -> str | None:
         .execution_options(synchronize_session=False)
     )
     return outcome
+
+
+def suppression_reason(customer: Customer, channel: Channel) -> str | None:
+    """Why `customer` must not get a notice on `channel` (None: they may). Asked when a
+    notice is written and again when it is about to be sent."""
+    if channel == Channel.email:
+        if not customer.email:
+            return "no email address"
+        if not customer.consent_email:
+            return "customer opted out of email"
+        return None
+    if not customer.phone:
+        return "no phone number"
+    if customer.sms_stopped_at is not None:
+        return "customer replied STOP"
+    if not customer.consent_sms:
+        return "customer opted out of SMS"
+    return None

@@ -34,8 +34,9 @@ from service.notifications.backends import (
     SmtpEmailBackend,
     TwilioSmsBackend,
 )
+from service.notifications.consent import suppression_reason
 from service.notifications.models import CLAIMABLE, Channel, NoticeStatus, Notification
-from service.notifications.quiet_hours import quiet_until
+from service.notifications.quiet_hours import sms_quiet_until
 from service.storefronts.models import Storefront
 
 log = logging.getLogger(__name__)
@@ -107,17 +108,11 @@ def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | No
     if case is None:
         return None
     customer = case.customer
-    if customer.sms_stopped_at is not None or not customer.consent_sms:
-        row.status, row.updated_at = NoticeStatus.suppressed, now
-        row.last_error = (
-            "customer replied STOP" if customer.sms_stopped_at else "customer opted out of SMS"
-        )
+    if reason := suppression_reason(customer, Channel.sms):
+        row.status, row.last_error, row.updated_at = NoticeStatus.suppressed, reason, now
         session.commit()
         return "suppressed"
-    storefront = session.get(Storefront, case.storefront_id)
-    wait = quiet_until(
-        now, customer.time_zone, storefront.quiet_start_hour, storefront.quiet_end_hour
-    )
+    wait = sms_quiet_until(now, customer, session.get(Storefront, case.storefront_id))
     if wait is None:
         return None
     row.status, row.scheduled_for, row.updated_at = NoticeStatus.deferred, wait, now

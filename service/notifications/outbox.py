@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from service import db
 from service.links import customer_link
+from service.notifications.consent import suppression_reason
 from service.notifications.models import Channel, NoticeStatus, Notification
-from service.notifications.quiet_hours import quiet_until
+from service.notifications.quiet_hours import sms_quiet_until
 from service.notifications.rendering import (
     CUSTOMER_EVENTS,
     NoticeContext,
@@ -32,7 +33,6 @@ from service.storefronts.models import Storefront
 
 if TYPE_CHECKING:
     from service.cases.models import Case, CaseEvent
-    from service.customers.models import Customer
     from service.sla.models import SlaBreach
     from service.staff.models import StaffUser
 
@@ -135,7 +135,7 @@ def _notice(
         created_at=now,
         updated_at=now,
     )
-    if reason := _suppression(customer, channel):
+    if reason := suppression_reason(customer, channel):
         row.status, row.last_error = NoticeStatus.suppressed, reason
         return row
     try:
@@ -151,28 +151,10 @@ def _notice(
         row.status, row.last_error = NoticeStatus.failed, f"render: {exc}"
         return row
     if channel == Channel.sms:
-        wait = quiet_until(
-            now, customer.time_zone, storefront.quiet_start_hour, storefront.quiet_end_hour
-        )
+        wait = sms_quiet_until(now, customer, storefront)
         if wait is not None:
             row.status, row.scheduled_for = NoticeStatus.deferred, wait
     return row
-
-
-def _suppression(customer: Customer, channel: Channel) -> str | None:
-    if channel == Channel.email:
-        if not customer.email:
-            return "no email address"
-        if not customer.consent_email:
-            return "customer opted out of email"
-        return None
-    if not customer.phone:
-        return "no phone number"
-    if customer.sms_stopped_at is not None:
-        return "customer replied STOP"
-    if not customer.consent_sms:
-        return "customer opted out of SMS"
-    return None
 
 
 def enqueue_after_commit(ids: Iterable[uuid.UUID]) -> None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from service.customers.models import Customer
+    from service.storefronts.models import Storefront
 
 
 def quiet_until(now: datetime, time_zone: str, start_hour: int, end_hour: int) -> datetime | None:
@@ -28,3 +33,10 @@ def quiet_until(now: datetime, time_zone: str, start_hour: int, end_hour: int) -
         end_day += timedelta(days=1)
     # Built from the local date and hour, so a DST change in between is accounted for.
     return datetime.combine(end_day, time(end_hour), tzinfo=zone).astimezone(UTC)
+
+
+def sms_quiet_until(now: datetime, customer: Customer, storefront: Storefront) -> datetime | None:
+    """`quiet_until` for an SMS to `customer`: their zone, the storefront's window."""
+    return quiet_until(
+        now, customer.time_zone, storefront.quiet_start_hour, storefront.quiet_end_hour
+    )
