@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from service import create_app
-from service.jobs import QUEUES, run_worker
+from service.core.jobs import QUEUES, run_worker
 
 
 def main() -> None:

@@ -27,10 +27,11 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service import create_app, migrate  # noqa: E402
-from service.auth import Actor, ActorType  # noqa: E402
+from service import create_app  # noqa: E402
 from service.cases.intake import open_case  # noqa: E402
 from service.cases.models import CaseKind  # noqa: E402
+from service.core import migrate  # noqa: E402
+from service.core.auth import Actor, ActorType  # noqa: E402
 from service.notifications.models import NoticeStatus, Notification  # noqa: E402
 from service.notifications.outbox import enqueue  # noqa: E402
 from service.storefronts.keys import create_storefront  # noqa: E402

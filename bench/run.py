@@ -184,8 +184,8 @@ def seed_storefront(database_url: str) -> dict[str, str]:
     transition scenarios; returns the plaintext credentials and ids."""
     from sqlalchemy.orm import Session
 
-    from service.auth import issue_staff_token
-    from service.db import make_engine
+    from service.core.auth import issue_staff_token
+    from service.core.db import make_engine
     from service.staff.models import StaffRole, StaffUser
     from service.storefronts.keys import create_storefront, issue_key
 
@@ -634,7 +634,7 @@ def _main(args: argparse.Namespace) -> int:
         tmp = Path(tmp_name)
         try:
             print(f"bench: database {url.database} on {url.host}:{url.port or 5432}; migrating")
-            from service import migrate
+            from service.core import migrate
 
             migrate.upgrade(database_url)
             credentials = seed_storefront(database_url)

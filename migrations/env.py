@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-from service.db import make_engine
+from service.core.db import make_engine
 from service.models import metadata
 
 config = context.config

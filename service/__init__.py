@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from service.config import Settings
+from service.core.config import Settings
 
 #: The API's blueprints, registered in this order.
 BLUEPRINTS = (
@@ -21,8 +21,9 @@ def create_app(**overrides: Any) -> Flask:
     """The app factory. `overrides` replace settings read from the environment."""
     from importlib import import_module
 
-    from service import cli, db, health, redis_conn
-    from service.api import API_PREFIX, Api
+    from service import cli
+    from service.core import db, health, redis_conn
+    from service.core.api import API_PREFIX, Api
 
     settings = Settings.from_env(**overrides)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)

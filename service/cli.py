@@ -10,8 +10,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from service import db, migrate
-from service.auth import issue_staff_token
+from service.core import db, migrate
+from service.core.auth import issue_staff_token
 from service.staff.accounts import create_staff_user
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.keys import UnknownKeyError, create_storefront, issue_key, revoke_key

@@ -11,8 +11,9 @@ import signal
 import subprocess
 import sys
 
-from service import create_app, migrate
+from service import create_app
 from service.cli import seed_demo
+from service.core import migrate
 
 
 def main() -> None:
@@ -25,7 +26,7 @@ def main() -> None:
     env = dict(os.environ)
     embedded = None
     if not settings.redis_url:
-        from service.redis_conn import connect
+        from service.core.redis_conn import connect
 
         embedded = connect(None, str(settings.instance_dir / "redis.db"))
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"

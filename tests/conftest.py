@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import create_app, migrate
+from service import create_app
+from service.core import migrate
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
 
@@ -196,7 +197,7 @@ def staff_password_hash() -> str:
 
 @pytest.fixture
 def create_staff(db_session: Session, staff_password_hash: str) -> Callable[..., StaffMember]:
-    from service.auth import issue_staff_token
+    from service.core.auth import issue_staff_token
     from service.staff.models import StaffRole, StaffUser
 
     counter = iter(range(1, 1000))
@@ -286,7 +287,7 @@ def committed_tenant(
     """For tests whose requests commit (races, a served app): removed afterwards."""
     from sqlalchemy import delete
 
-    from service.auth import issue_staff_token
+    from service.core.auth import issue_staff_token
     from service.staff.models import StaffRole, StaffUser
 
     database = app.extensions["database"]

@@ -12,8 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from service import migrate
-from service.db import make_engine
+from service.core import migrate
+from service.core.db import make_engine
 from service.models import metadata
 from tests.conftest import fresh_postgres_database
 

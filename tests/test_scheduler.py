@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from rq.registry import ScheduledJobRegistry
 
-from service.jobs import queue
-from service.redis_conn import redis
-from service.scheduler import BY_NAME, PERIODIC, _first_run_of_tick, next_tick, schedule_next
+from service.core.jobs import queue
+from service.core.redis_conn import redis
+from service.core.scheduler import BY_NAME, PERIODIC, _first_run_of_tick, next_tick, schedule_next
 
 
 def test_ticks_are_aligned_so_every_worker_computes_the_same(app):

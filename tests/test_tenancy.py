@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.api import API_PREFIX
+from service.core.api import API_PREFIX
 
 # Bodies that are valid as far as their schemas go, so the 404 cannot come from validation.
 SAMPLE_BODIES: dict[str, dict] = {

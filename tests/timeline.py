@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.auth import Actor, ActorType
 from service.cases.intake import open_case
 from service.cases.lifecycle import TRANSITIONS, perform
 from service.cases.models import Case, CaseKind
+from service.core.auth import Actor, ActorType
 from service.staff.models import StaffRole, StaffUser
 from tests.cases.lifecycle_paths import body_for
 

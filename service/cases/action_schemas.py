@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from service.api import Schema
 from service.cases.models import CasePriority, ItemCondition
 from service.contact_log.models import ContactChannel, ContactDirection
+from service.core.api import Schema
 from service.quotes.models import LineKind
 from service.quotes.pricing import is_currency
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.auth import Actor
 from service.cases.lifecycle import assignable_staff, record_event
 from service.cases.models import Case
-from service.db import utcnow
+from service.core.auth import Actor
+from service.core.db import utcnow
 
 
 def assign(session: Session, case: Case, data: dict[str, Any], actor: Actor) -> Case:

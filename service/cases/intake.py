@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from service.auth import Actor
 from service.cases.eligibility import decide
 from service.cases.lifecycle import record_event
 from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, CaseStatus
+from service.core.auth import Actor
+from service.core.db import utcnow
 from service.customers.service import upsert_customer
-from service.db import utcnow
 from service.sla.clocks import any_running_late
 from service.storefronts.models import Storefront
 

@@ -19,11 +19,11 @@ import marshmallow as ma
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.auth import Actor, ActorType
 from service.cases import action_schemas as bodies
 from service.cases.errors import ActionDataError, ActionRefused
 from service.cases.models import Case, CaseEvent, CaseKind, CaseStatus, ItemReceipt
-from service.db import utcnow
+from service.core.auth import Actor, ActorType
+from service.core.db import utcnow
 from service.quotes.models import DecisionChannel, QuoteStatus
 from service.quotes.service import create_quote, current_quote
 from service.shipments.carriers import TrackingNumberError, resolve_tracking

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.core.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
 from service.customers.models import Customer
-from service.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
 from service.links import new_link_key
 from service.staff.models import StaffUser
 

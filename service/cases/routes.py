@@ -13,9 +13,6 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service import db
-from service.api import Blueprint, field_errors, keyset_page, page_schema, transaction
-from service.auth import require_staff
 from service.cases import action_schemas as bodies
 from service.cases.dispatch import assign
 from service.cases.errors import ActionDataError, ActionRefused
@@ -36,6 +33,9 @@ from service.cases.schemas import (
 )
 from service.contact_log.schemas import ContactSchema
 from service.contact_log.service import case_contacts, log_contact
+from service.core import db
+from service.core.api import Blueprint, field_errors, keyset_page, page_schema, transaction
+from service.core.auth import require_staff
 from service.quotes.schemas import QuoteSchema
 from service.shipments.models import Shipment
 from service.shipments.schemas import ShipmentSchema

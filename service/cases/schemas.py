@@ -5,13 +5,13 @@ from typing import Any
 
 import marshmallow as ma
 
-from service.api import CursorArgsSchema, Schema
-from service.auth import current_principal
 from service.cases.eligibility import case_eligibility, return_explanation, warranty_explanation
 from service.cases.lifecycle import allowed_actions
 from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus, ItemCondition
+from service.core.api import CursorArgsSchema, Schema
+from service.core.auth import current_principal
+from service.core.db import utcnow
 from service.customers.schemas import CustomerInSchema, CustomerSchema
-from service.db import utcnow
 from service.quotes.schemas import QuoteSchema
 from service.quotes.service import current_quote
 from service.shipments.schemas import ShipmentSchema

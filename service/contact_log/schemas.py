@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from service.api import Schema
 from service.contact_log.models import ContactChannel, ContactDirection
+from service.core.api import Schema
 
 
 class ContactSchema(Schema):

@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.auth import Actor
 from service.cases.lifecycle import record_event
 from service.cases.models import Case
 from service.contact_log.models import Contact, ContactDirection
-from service.db import utcnow
+from service.core.auth import Actor
+from service.core.db import utcnow
 
 
 def log_contact(session: Session, case: Case, data: dict[str, Any], actor: Actor) -> Contact:

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from service import db
+from service.core import db
+from service.core.db import utcnow
 from service.customer_pages import forms
 from service.customer_pages.forms import FormInvalid
 from service.customer_pages.service import (
@@ -28,7 +29,6 @@ from service.customer_pages.service import (
 )
 from service.customer_pages.strings import DEFAULT_LOCALE, STRINGS, translator
 from service.customer_pages.views import Presenter
-from service.db import utcnow
 from service.links import LinkExpired, LinkInvalid, make_token
 from service.quotes.service import current_quote
 

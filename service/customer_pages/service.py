@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.auth import Actor, ActorType
 from service.cases.errors import ActionDataError, ActionRefused
 from service.cases.intake import get_case
 from service.cases.lifecycle import perform
 from service.cases.models import Case, CaseStatus
+from service.core.auth import Actor, ActorType
 from service.links import LinkInvalid, read_token
 from service.quotes.models import Quote, QuoteStatus
 from service.quotes.service import current_quote

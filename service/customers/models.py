@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, IdMixin, TimestampMixin
+from service.core.db import Base, IdMixin, TimestampMixin
 
 LOCALES = ("en", "zh-CN")
 

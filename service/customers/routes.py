@@ -9,11 +9,11 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service import db
-from service.api import Blueprint, CursorArgsSchema, keyset_page, page_schema, transaction
 from service.cases.intake import cases_query
 from service.cases.models import Case
 from service.cases.routes import CasePageSchema
+from service.core import db
+from service.core.api import Blueprint, CursorArgsSchema, keyset_page, page_schema, transaction
 from service.customers.models import Customer
 from service.customers.schemas import (
     CustomerQueryArgsSchema,

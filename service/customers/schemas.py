@@ -4,9 +4,9 @@ from typing import Any
 
 import marshmallow as ma
 
-from service.api import CursorArgsSchema, Schema
+from service.core.api import CursorArgsSchema, Schema
+from service.core.fields import Email, Phone, TimeZone
 from service.customers.models import LOCALES
-from service.fields import Email, Phone, TimeZone
 
 
 class CustomerInSchema(Schema):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from service.core.db import utcnow
 from service.customers.models import Customer
-from service.db import utcnow
 from service.notifications.models import Channel
 
 STOP_WORDS = frozenset(

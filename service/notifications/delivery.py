@@ -23,7 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case
-from service.config import Settings
+from service.core.config import Settings
 from service.notifications.backends import (
     EmailMessage,
     FileEmailBackend,

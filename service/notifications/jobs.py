@@ -7,8 +7,8 @@ import logging
 import uuid
 from datetime import timedelta
 
-from service.db import utcnow
-from service.jobs import job_session
+from service.core.db import utcnow
+from service.core.jobs import job_session
 from service.notifications import delivery
 from service.notifications.backends import SendError
 

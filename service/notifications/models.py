@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, IdMixin, str_enum, utcnow
+from service.core.db import Base, IdMixin, str_enum, utcnow
 
 
 class Channel(enum.StrEnum):

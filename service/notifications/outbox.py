@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from service import db
+from service.core import db
 from service.links import customer_link
 from service.notifications.consent import suppression_reason
 from service.notifications.models import Channel, NoticeStatus, Notification
@@ -168,7 +168,7 @@ def enqueue(ids: Iterable[uuid.UUID]) -> int:
     error here: the rows stay pending and the sweeper enqueues them later."""
     from redis.exceptions import RedisError
 
-    from service.jobs import queue
+    from service.core.jobs import queue
     from service.notifications.jobs import deliver_notification
 
     ids = list(ids)
@@ -194,7 +194,7 @@ def enqueue(ids: Iterable[uuid.UUID]) -> int:
 
 
 def _mark_queued(ids: list[uuid.UUID]) -> None:
-    from service.jobs import job_session
+    from service.core.jobs import job_session
 
     with job_session() as session:
         # Only rows still pending: a fast worker may already be sending or done.

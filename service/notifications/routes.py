@@ -12,9 +12,9 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from sqlalchemy import select
 
-from service import db
-from service.api import Blueprint
 from service.cases.routes import case_or_404
+from service.core import db
+from service.core.api import Blueprint
 from service.notifications.consent import apply_sms_keyword
 from service.notifications.models import Notification
 from service.notifications.schemas import NotificationSchema

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base, IdMixin, str_enum, utcnow
+from service.core.db import Base, IdMixin, str_enum, utcnow
 
 
 class QuoteStatus(enum.StrEnum):

@@ -4,8 +4,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from service.api import Schema
-from service.db import utcnow
+from service.core.api import Schema
+from service.core.db import utcnow
 from service.quotes.models import DecisionChannel, LineKind, QuoteStatus
 
 

@@ -13,8 +13,8 @@ from service.quotes.pricing import price_line, tax_minor
 from service.storefronts.models import Storefront
 
 if TYPE_CHECKING:
-    from service.auth import Actor
     from service.cases.models import Case
+    from service.core.auth import Actor
 
 
 def current_quote(case: Case) -> Quote | None:

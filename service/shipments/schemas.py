@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from service.api import Schema
+from service.core.api import Schema
 from service.shipments.models import Direction
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service import db
 from service.cases.models import Case
-from service.db import utcnow
-from service.jobs import job_session
+from service.core import db
+from service.core.db import utcnow
+from service.core.jobs import job_session
 from service.notifications.outbox import write_staff_alert
 from service.sla.clocks import CLOCKS, clocks, running_late
 from service.sla.models import SlaBreach

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.contacts import normalise_email
+from service.core.contacts import normalise_email
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.models import Storefront
 

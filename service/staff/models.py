@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base, IdMixin, TimestampMixin, str_enum
+from service.core.db import Base, IdMixin, TimestampMixin, str_enum
 
 
 class StaffRole(enum.StrEnum):

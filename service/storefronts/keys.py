@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.db import utcnow
+from service.core.db import utcnow
 from service.storefronts.models import ApiKey, Storefront
 
 KEY_PREFIX = "ask"

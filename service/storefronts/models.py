@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base, IdMixin, TimestampMixin
+from service.core.db import Base, IdMixin, TimestampMixin
 
 
 class Storefront(IdMixin, TimestampMixin, Base):

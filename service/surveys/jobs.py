@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from service import db
-from service.db import utcnow
-from service.jobs import job_session
+from service.core import db
+from service.core.db import utcnow
+from service.core.jobs import job_session
 from service.surveys import service
 
 

@@ -8,11 +8,11 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service import db
-from service.api import Blueprint, transaction
-from service.auth import require_staff
 from service.cases.routes import case_or_404
-from service.db import utcnow
+from service.core import db
+from service.core.api import Blueprint, transaction
+from service.core.auth import require_staff
+from service.core.db import utcnow
 from service.surveys.models import AnswerChannel, Survey
 from service.surveys.schemas import SurveyAnswerSchema, SurveySchema
 from service.surveys.service import SurveyClosed, current_survey, record_answer

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from service.api import Schema
+from service.core.api import Schema
 from service.surveys.models import AnswerChannel, SurveyStatus
 
 SCORE = {"strict": True, "required": True, "validate": ma.validate.Range(min=1, max=5)}

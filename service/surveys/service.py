@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.auth import SYSTEM, Actor
 from service.cases.models import Case
+from service.core.auth import SYSTEM, Actor
 from service.sla.clocks import COMPLETED
 from service.storefronts.models import Storefront
 from service.surveys.models import AnswerChannel, Survey, SurveyStatus

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.cases.models import Case, CaseItem
+from service.core.idempotency import IdempotencyKey
 from service.customers.models import Customer
-from service.idempotency import IdempotencyKey
 from tests.conftest import case_payload
 
 

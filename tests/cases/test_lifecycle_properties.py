@@ -17,11 +17,11 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from service.auth import SYSTEM, Actor, ActorType
 from service.cases.errors import ActionDataError, ActionRefused
 from service.cases.intake import open_case
 from service.cases.lifecycle import TRANSITIONS, perform
 from service.cases.models import CaseEvent, CaseKind
+from service.core.auth import SYSTEM, Actor, ActorType
 from service.staff.models import StaffRole
 from tests.cases.lifecycle_paths import body_for
 

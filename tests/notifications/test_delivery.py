@@ -16,10 +16,10 @@ from rq import Queue
 from sqlalchemy import delete, select
 
 from service import create_app
-from service.config import PROJECT_ROOT
+from service.core.config import PROJECT_ROOT
+from service.core.redis_conn import redis
 from service.notifications.jobs import sweep_outbox
 from service.notifications.models import NoticeStatus, Notification
-from service.redis_conn import redis
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
 from tests.conftest import TEST_REDIS_URL, case_payload

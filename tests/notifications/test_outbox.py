@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from service.auth import Actor, ActorType
 from service.cases.lifecycle import perform
 from service.cases.models import Case
+from service.core.auth import Actor, ActorType
 from service.customers.models import Customer
 from service.notifications.models import NoticeStatus, Notification
 from service.notifications.quiet_hours import quiet_until
@@ -156,7 +156,7 @@ def test_stop_suppresses_later_sms_and_start_resumes(
 
 
 def _admin_headers(client, db_session) -> dict[str, str]:
-    from service.auth import issue_staff_token
+    from service.core.auth import issue_staff_token
     from service.staff.models import StaffUser
 
     user = StaffUser(

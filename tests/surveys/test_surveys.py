@@ -177,7 +177,7 @@ def test_no_survey_before_completion(client, admin, open_case):
 def test_a_survey_past_its_window_cannot_be_answered_even_before_the_expiry_job(
     app, db_session, delivered
 ):
-    from service.auth import SYSTEM
+    from service.core.auth import SYSTEM
     from service.surveys.models import AnswerChannel
     from service.surveys.service import SurveyClosed, record_answer
 

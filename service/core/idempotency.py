@@ -16,7 +16,7 @@ from flask_smorest import abort
 from sqlalchemy import JSON, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from service.db import Base, IdMixin, utcnow
+from service.core.db import Base, IdMixin, utcnow
 
 MAX_KEY_LENGTH = 255
 

@@ -1,7 +1,7 @@
 """Database plumbing: the declarative base, the engine, and one session per request or job.
 
 Business functions take a `Session` argument and only flush; the request boundary
-(`service.api.transaction`) or the job commits once.
+(`service.core.api.transaction`) or the job commits once.
 """
 
 from __future__ import annotations

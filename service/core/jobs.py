@@ -15,17 +15,17 @@ from flask import Flask
 from rq import Queue, Worker
 from sqlalchemy.orm import Session, configure_mappers
 
-from service.db import database
+from service.core.db import database
 
 #: Queues in the order workers drain them.
 QUEUES = ("notifications", "default")
 #: Modules holding the jobs that are enqueued directly (periodic ones are listed in
-#: service.scheduler).
+#: service.core.scheduler).
 JOB_MODULES = frozenset({"service.notifications.jobs"})
 
 
 def queue(name: str = "default") -> Queue:
-    from service.redis_conn import redis
+    from service.core.redis_conn import redis
 
     return Queue(name, connection=redis())
 
@@ -57,8 +57,8 @@ class AppWorker(Worker):
 def run_worker(
     app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: bool = True, burst: bool = False
 ) -> None:
-    from service.redis_conn import redis
-    from service.scheduler import PERIODIC, ensure_scheduled
+    from service.core.redis_conn import redis
+    from service.core.scheduler import PERIODIC, ensure_scheduled
 
     # Import every job's module once here: a forked work horse would otherwise import
     # it again for each job it runs.

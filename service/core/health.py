@@ -9,8 +9,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import db
-from service.redis_conn import redis
+from service.core import db
+from service.core.redis_conn import redis
 
 bp = Blueprint("health", __name__)
 

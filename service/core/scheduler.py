@@ -16,8 +16,8 @@ from importlib import import_module
 
 from redis import Redis
 
-from service.db import utcnow
-from service.jobs import queue
+from service.core.db import utcnow
+from service.core.jobs import queue
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _first_run_of_tick(connection: Redis, name: str, tick: int, ttl: int) -> boo
 
 def run_periodic(name: str, tick: int) -> object:
     """The job every tick runs: schedule the next tick, then do the work once."""
-    from service.redis_conn import redis
+    from service.core.redis_conn import redis
 
     job = BY_NAME[name]
     schedule_next(job, utcnow())

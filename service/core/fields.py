@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import marshmallow as ma
 from flask import current_app
 
-from service.contacts import normalise_email, normalise_phone
+from service.core.contacts import normalise_email, normalise_phone
 
 
 class Email(ma.fields.String):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from service.config import PROJECT_ROOT
+from service.core.config import PROJECT_ROOT
 
 
 def alembic_config(database_url: str) -> Config:

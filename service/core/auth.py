@@ -19,7 +19,7 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import db
+from service.core import db
 from service.staff.models import StaffRole, StaffToken, StaffUser
 from service.storefronts.keys import find_storefront_by_key
 from service.storefronts.models import Storefront

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from webargs.flaskparser import FlaskParser
 
-from service import db
+from service.core import db
 
 API_PREFIX = "/api/v1"
 
@@ -90,7 +90,7 @@ class Blueprint(BaseBlueprint):
 
     def auth_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Require a storefront key or staff token; documents the bearer scheme and the 401."""
-        from service.auth import authenticate
+        from service.core.auth import authenticate
 
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -115,7 +115,7 @@ def transaction(func: Callable[..., Any] | None = None, *, idempotent: bool = Fa
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from service import idempotency
+            from service.core import idempotency
 
             session = db.session()
             key = idempotency.request_key() if idempotent else None
