@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from service import create_app
-from service.core.jobs import QUEUES, run_worker
+from service.core.jobs import QUEUES
+from service.core.worker import run_worker
 
 
 def main() -> None:

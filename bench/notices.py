@@ -32,8 +32,8 @@ from service.cases.intake import open_case  # noqa: E402
 from service.cases.models import CaseKind  # noqa: E402
 from service.core import migrate  # noqa: E402
 from service.core.auth import Actor, ActorType  # noqa: E402
+from service.notifications.jobs import enqueue  # noqa: E402
 from service.notifications.models import NoticeStatus, Notification  # noqa: E402
-from service.notifications.outbox import enqueue  # noqa: E402
 from service.storefronts.keys import create_storefront  # noqa: E402
 
 # The loopback providers the tests use: a real SMTP server and a Twilio-shaped server.

@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.cases.lifecycle import assignable_staff, record_event
+from service.cases.effects import assignable_staff
+from service.cases.lifecycle import record_event
 from service.cases.models import Case
 from service.core.auth import Actor
 from service.core.db import utcnow

@@ -5,10 +5,8 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from service.cases.models import Case, CaseItem
+from service.cases.models import Case, CaseItem, CaseKind
 
 
 def add_months(start: date, months: int) -> date:
@@ -69,8 +67,6 @@ def return_explanation(item: CaseItem) -> str:
 
 def case_eligibility(case: Case) -> dict[str, object]:
     """Whether the case's request can be honoured as asked, and why."""
-    from service.cases.models import CaseKind
-
     items = case.items
     if case.kind == CaseKind.return_:
         eligible = all(item.returnable for item in items)

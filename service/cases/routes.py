@@ -17,13 +17,7 @@ from service.cases import action_schemas as bodies
 from service.cases.dispatch import assign
 from service.cases.errors import ActionDataError, ActionRefused
 from service.cases.intake import cases_query, get_case, open_case
-from service.cases.lifecycle import (
-    TRANSITIONS,
-    Transition,
-    allowed_actions,
-    perform,
-    report_inbound_shipment,
-)
+from service.cases.lifecycle import allowed_actions, perform, report_inbound_shipment
 from service.cases.models import Case
 from service.cases.schemas import (
     CaseCreateSchema,
@@ -31,6 +25,7 @@ from service.cases.schemas import (
     CaseQueryArgsSchema,
     CaseSchema,
 )
+from service.cases.transitions import TRANSITIONS, Transition
 from service.contact_log.schemas import ContactSchema
 from service.contact_log.service import case_contacts, log_contact
 from service.core import db

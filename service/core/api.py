@@ -26,7 +26,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from webargs.flaskparser import FlaskParser
 
-from service.core import db
+from service.core import db, idempotency
+from service.core.auth import authenticate
 
 API_PREFIX = "/api/v1"
 
@@ -90,7 +91,6 @@ class Blueprint(BaseBlueprint):
 
     def auth_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Require a storefront key or staff token; documents the bearer scheme and the 401."""
-        from service.core.auth import authenticate
 
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -115,8 +115,6 @@ def transaction(func: Callable[..., Any] | None = None, *, idempotent: bool = Fa
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from service.core import idempotency
-
             session = db.session()
             key = idempotency.request_key() if idempotent else None
             if key is not None:

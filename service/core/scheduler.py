@@ -18,6 +18,7 @@ from redis import Redis
 
 from service.core.db import utcnow
 from service.core.jobs import queue
+from service.core.redis_conn import redis
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def _first_run_of_tick(connection: Redis, name: str, tick: int, ttl: int) -> boo
 
 def run_periodic(name: str, tick: int) -> object:
     """The job every tick runs: schedule the next tick, then do the work once."""
-    from service.core.redis_conn import redis
-
     job = BY_NAME[name]
     schedule_next(job, utcnow())
     if not _first_run_of_tick(redis(), name, tick, ttl=int(job.every.total_seconds()) * 10):

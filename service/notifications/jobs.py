@@ -1,16 +1,22 @@
-"""RQ jobs of the notification outbox. Both take ids (or nothing), open their own
+"""The outbox's side of RQ: handing notices to the queue, and the jobs that deliver
+them and sweep up what was left behind. Jobs take ids (or nothing), open their own
 session, and are safe to run twice or concurrently."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 
-from service.core.db import utcnow
-from service.core.jobs import job_session
+from redis.exceptions import RedisError
+from sqlalchemy import update
+
+from service.core.db import after_commit, utcnow
+from service.core.jobs import job_session, queue
 from service.notifications import delivery
 from service.notifications.backends import SendError
+from service.notifications.models import NoticeStatus, Notification
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +48,51 @@ def deliver_notification(notice_id: str) -> str:
 
 def sweep_outbox() -> int:
     """Queue every notice that is due and not on its way (periodic)."""
-    from service.notifications.outbox import enqueue
-
     with job_session() as session:
         ids = delivery.due_ids(session, utcnow(), REQUEUE_AFTER)
     if ids:
         log.info("sweeper: queueing %d notices", len(ids))
     return enqueue(ids) if ids else 0
+
+
+def enqueue_after_commit(ids: Iterable[uuid.UUID]) -> None:
+    ids = list(ids)
+    if ids:
+        after_commit(lambda: enqueue(ids))
+
+
+def enqueue(ids: Iterable[uuid.UUID]) -> int:
+    """Hand notices to RQ, the job id being the notice id. Redis being down is not an
+    error here: the rows stay pending and the sweeper enqueues them later."""
+    ids = list(ids)
+    try:
+        notifications = queue("notifications")
+        for notice_id in ids:
+            notifications.enqueue(
+                deliver_notification,
+                str(notice_id),
+                job_id=f"notice-{notice_id}",
+                result_ttl=3600,
+                failure_ttl=7 * 86400,
+            )
+    except (RedisError, OSError) as exc:
+        log.warning("could not enqueue %d notices (%s); the sweeper will", len(ids), exc)
+        return 0
+    except Exception:
+        # Whatever else went wrong, the notices are safe in the outbox.
+        log.exception("could not enqueue %d notices; the sweeper will", len(ids))
+        return 0
+    _mark_queued(ids)
+    return len(ids)
+
+
+def _mark_queued(ids: list[uuid.UUID]) -> None:
+    with job_session() as session:
+        # Only rows still pending: a fast worker may already be sending or done.
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == NoticeStatus.pending)
+            .values(status=NoticeStatus.queued, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()

@@ -1,5 +1,6 @@
 """The notification outbox: the customer's notices are rows written in the same
-transaction as the change they report, and handed to RQ only after it commits.
+transaction as the change they report, and handed to RQ only after it commits
+(`service.notifications.jobs`).
 
 Every decision about a notice is made here and recorded on its row: rendered text,
 consent (suppressed, with the reason), quiet hours (deferred to the morning).
@@ -9,17 +10,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from service.core import db
 from service.links import customer_link
 from service.notifications.consent import suppression_reason
+from service.notifications.jobs import enqueue_after_commit
 from service.notifications.models import Channel, NoticeStatus, Notification
 from service.notifications.quiet_hours import sms_quiet_until
 from service.notifications.rendering import (
@@ -29,6 +28,7 @@ from service.notifications.rendering import (
     render_email,
     render_sms,
 )
+from service.quotes.service import current_quote
 from service.storefronts.models import Storefront
 
 if TYPE_CHECKING:
@@ -89,8 +89,6 @@ def _note(event: CaseEvent) -> str | None:
 def _context(
     case: Case, storefront: Storefront, template: str, note: str | None, data: dict
 ) -> NoticeContext:
-    from service.quotes.service import current_quote
-
     customer = case.customer
     quote = current_quote(case) if template == "send_quote" else None
     return NoticeContext(
@@ -155,56 +153,6 @@ def _notice(
         if wait is not None:
             row.status, row.scheduled_for = NoticeStatus.deferred, wait
     return row
-
-
-def enqueue_after_commit(ids: Iterable[uuid.UUID]) -> None:
-    ids = list(ids)
-    if ids:
-        db.after_commit(lambda: enqueue(ids))
-
-
-def enqueue(ids: Iterable[uuid.UUID]) -> int:
-    """Hand notices to RQ, the job id being the notice id. Redis being down is not an
-    error here: the rows stay pending and the sweeper enqueues them later."""
-    from redis.exceptions import RedisError
-
-    from service.core.jobs import queue
-    from service.notifications.jobs import deliver_notification
-
-    ids = list(ids)
-    try:
-        notifications = queue("notifications")
-        for notice_id in ids:
-            notifications.enqueue(
-                deliver_notification,
-                str(notice_id),
-                job_id=f"notice-{notice_id}",
-                result_ttl=3600,
-                failure_ttl=7 * 86400,
-            )
-    except (RedisError, OSError) as exc:
-        log.warning("could not enqueue %d notices (%s); the sweeper will", len(ids), exc)
-        return 0
-    except Exception:
-        # Whatever else went wrong, the notices are safe in the outbox.
-        log.exception("could not enqueue %d notices; the sweeper will", len(ids))
-        return 0
-    _mark_queued(ids)
-    return len(ids)
-
-
-def _mark_queued(ids: list[uuid.UUID]) -> None:
-    from service.core.jobs import job_session
-
-    with job_session() as session:
-        # Only rows still pending: a fast worker may already be sending or done.
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids), Notification.status == NoticeStatus.pending)
-            .values(status=NoticeStatus.queued, updated_at=db.utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
 
 
 def write_staff_alert(

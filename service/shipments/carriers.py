@@ -4,7 +4,7 @@ One registry (``CARRIERS``) holds the couriers known to the ``tracking_numbers``
 library (UPS, FedEx, USPS, DHL, ...) plus the main Chinese carriers the library
 lacks. The library's formats carry real check digits; the Chinese carriers do
 not publish their formats, so theirs are the shapes seen on real labels and in
-common detection tables (see ``_CHINESE_FORMATS``). Pure-digit shapes of the
+common detection tables (see ``service.shipments.chinese_carriers``). Pure-digit shapes of the
 domestic carriers overlap, so detection reports every match and refuses to
 guess between them.
 """
@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
 from tracking_numbers import DEFINITIONS
 from tracking_numbers.definition import TrackingNumberDefinition
+
+from service.shipments.carrier_types import Carrier, CarrierFormat
+from service.shipments.chinese_carriers import (
+    CHINESE_CARRIERS,
+    CHINESE_FORMATS,
+    s10_check_digit,
+)
 
 __all__ = [
     "CARRIERS",
@@ -44,13 +50,6 @@ ErrorField = Literal["tracking_number", "carrier"]
 
 
 @dataclass(frozen=True, slots=True)
-class Carrier:
-    code: str
-    name: str
-    tracking_url_template: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Tracking:
     carrier_code: str | None
     carrier_name: str
@@ -67,20 +66,6 @@ class TrackingNumberError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class _Format:
-    carrier_code: str
-    label: str
-    matches: Callable[[str], bool]
-    has_check_digit: bool
-    # Leading characters the format pins down; only used to order overlapping
-    # pure-digit matches (STO's "77" is more telling than ZTO's "7").
-    fixed_prefix: int = 0
-    # Code of a generic carrier this format is a special case of: a China Post
-    # S10 number is also a valid generic S10 number, but EMS is the better answer.
-    refines: str | None = None
-
-
 # --- carriers from the tracking_numbers library -------------------------------
 
 # CDL package ids are lowercase hex and the library's pattern is case-sensitive,
@@ -88,7 +73,7 @@ class _Format:
 _LOWERCASE_CODES = frozenset({"cdl"})
 
 
-def _library_format(definition: TrackingNumberDefinition) -> _Format:
+def _library_format(definition: TrackingNumberDefinition) -> CarrierFormat:
     def matches(number: str) -> bool:
         candidates = (number.lower(),) if definition.courier.code in _LOWERCASE_CODES else (number,)
         for candidate in candidates:
@@ -97,7 +82,7 @@ def _library_format(definition: TrackingNumberDefinition) -> _Format:
                 return True
         return False
 
-    return _Format(
+    return CarrierFormat(
         carrier_code=definition.courier.code,
         label=definition.product.name,
         matches=matches,
@@ -118,124 +103,14 @@ def _library_carriers() -> dict[str, Carrier]:
     return carriers
 
 
-# --- Chinese carriers ---------------------------------------------------------
-
-# UPU S10: two-letter service indicator, 8-digit serial, mod-11 check digit,
-# ISO country code. Indicator ranges are the ones the library accepts, so EMS
-# never takes a number the generic S10 format would reject.
-_S10_SERVICE = r"(?:[CEHLMRUV][A-Z]|Q[A-M]|[BDNPZ][A-Z]|A[V-Z]|G[AD])"
-_CHINA_POST_S10 = re.compile(rf"{_S10_SERVICE}(?P<serial>\d{{8}})(?P<check>\d)CN")
-_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-
-
-def s10_check_digit(serial: str) -> int:
-    """Check digit of an 8-digit UPU S10 serial number (S10 standard, mod 11)."""
-    if not re.fullmatch(r"[0-9]{8}", serial):
-        raise ValueError("an S10 serial number is exactly 8 digits")
-    total = sum(int(digit) * weight for digit, weight in zip(serial, _S10_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    # 11 - remainder can be 10 or 11, which do not fit in one digit.
-    return {10: 0, 11: 5}.get(check, check)
-
-
-def _is_china_post_s10(number: str) -> bool:
-    match = _CHINA_POST_S10.fullmatch(number)
-    return match is not None and s10_check_digit(match["serial"]) == int(match["check"])
-
-
-def _shape(code: str, label: str, pattern: str, fixed_prefix: int) -> _Format:
-    compiled = re.compile(pattern)
-    return _Format(
-        carrier_code=code,
-        label=label,
-        matches=lambda number: compiled.fullmatch(number) is not None,
-        has_check_digit=False,
-        fixed_prefix=fixed_prefix,
-    )
-
-
-_CHINESE_CARRIERS = (
-    Carrier(
-        "sf_express",
-        "SF Express",
-        "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
-    ),
-    Carrier(
-        "jd_logistics",
-        "JD Logistics",
-        "https://www.jdl.com/orderSearch/?waybillCodes={number}",
-    ),
-    Carrier(
-        "ems",
-        "EMS / China Post",
-        "https://www.ems.com.cn/qps/yjcx?mailNum={number}",
-    ),
-    Carrier(
-        "zto",
-        "ZTO Express",
-        "https://www.zto.com/express/expressCheck.html?txtBill={number}",
-    ),
-    # YTO, STO and Yunda have no stable deep link on their own sites (their
-    # query pages are script-driven), so link the Kuaidi100 query page instead.
-    Carrier(
-        "yto",
-        "YTO Express",
-        "https://www.kuaidi100.com/chaxun?com=yuantong&nu={number}",
-    ),
-    Carrier(
-        "sto",
-        "STO Express",
-        "https://www.kuaidi100.com/chaxun?com=shentong&nu={number}",
-    ),
-    Carrier(
-        "yunda",
-        "Yunda Express",
-        "https://www.kuaidi100.com/chaxun?com=yunda&nu={number}",
-    ),
-)
-
-_CHINESE_FORMATS = (
-    # Current waybills are "SF" + 13 digits; "SF" + 12 and bare 12 digits are older.
-    _shape("sf_express", "SF + 12-13 digits", r"SF\d{12,13}", fixed_prefix=2),
-    _shape("sf_express", "12 digits (legacy)", r"\d{12}", fixed_prefix=0),
-    # 15 characters: "JD", two letters/digits ("VA", "VB", "X0", "00", ...), 11 digits.
-    _shape("jd_logistics", "JD + 13", r"JD[A-Z0-9]{2}\d{11}", fixed_prefix=2),
-    _Format(
-        carrier_code="ems",
-        label="S10 ending CN",
-        matches=_is_china_post_s10,
-        has_check_digit=True,
-        fixed_prefix=4,
-        refines="s10",
-    ),
-    _shape("ems", "domestic EMS, 13 digits from 1", r"1\d{12}", fixed_prefix=1),
-    _shape("ems", "domestic parcel, 13 digits from 95-99", r"9[5-9]\d{11}", fixed_prefix=2),
-    _shape("zto", "14 digits from 7", r"7\d{13}", fixed_prefix=1),
-    _shape("zto", "12 digits (legacy)", r"[257]\d{11}", fixed_prefix=1),
-    # "YT" + 16 digits is YunExpress, a different company; do not widen this.
-    _shape("yto", "YT + 13", r"YT\d{13}", fixed_prefix=2),
-    _shape("sto", "13-15 digits from 77/88", r"(?:77|88)\d{11,13}", fixed_prefix=2),
-    _shape(
-        "sto",
-        "12 digits (legacy)",
-        r"(?:268|368|468|568|668|768|868|888|968)\d{9}",
-        fixed_prefix=3,
-    ),
-    # Yunda's 13-digit samples start with 3-5; leaving 1 to EMS keeps domestic
-    # EMS numbers detectable.
-    _shape("yunda", "13 digits from 3-5", r"[3-5]\d{12}", fixed_prefix=1),
-    _shape("yunda", "15 digits from 3/4", r"[34]\d{14}", fixed_prefix=1),
-)
-
-
-def _build_registry() -> tuple[dict[str, Carrier], tuple[_Format, ...]]:
+def _build_registry() -> tuple[dict[str, Carrier], tuple[CarrierFormat, ...]]:
     carriers = _library_carriers()
-    for carrier in _CHINESE_CARRIERS:
+    for carrier in CHINESE_CARRIERS:
         # Fail loudly if a library upgrade ever claims one of our codes.
         if carrier.code in carriers:
             raise RuntimeError(f"carrier code {carrier.code!r} is defined twice")
         carriers[carrier.code] = carrier
-    formats = tuple(_library_format(d) for d in DEFINITIONS) + _CHINESE_FORMATS
+    formats = tuple(_library_format(d) for d in DEFINITIONS) + CHINESE_FORMATS
     unknown = {f.carrier_code for f in formats} - carriers.keys()
     if unknown:
         raise RuntimeError(f"formats for unregistered carriers: {sorted(unknown)}")

@@ -1,6 +1,10 @@
 """The follow-up survey: scheduled at completion, invited within 3 days (SMS respecting
 quiet hours through the outbox), reminded once, answered once — on the customer's page
-or by staff over the phone — and closed by itself when the window ends unanswered."""
+or by staff over the phone — and closed by itself when the window ends unanswered.
+
+Scheduling at completion is in service.surveys.scheduling: the lifecycle calls it, and
+this module calls the lifecycle.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.cases.lifecycle import perform
 from service.cases.models import Case
 from service.core.auth import SYSTEM, Actor
+from service.notifications.outbox import write_customer_notices
 from service.sla.clocks import COMPLETED
-from service.storefronts.models import Storefront
 from service.surveys.models import AnswerChannel, Survey, SurveyStatus
 
-#: An invitation sent later than this after completion could not reach the customer
-#: within 3 days once its SMS waits out a night of quiet hours (up to 11 h).
-MAX_INVITE_DELAY = timedelta(hours=60)
 REMIND_AFTER = timedelta(hours=48)
 ANSWER_WINDOW = timedelta(days=7)
 ANSWER_FIELDS = (
@@ -37,16 +39,6 @@ class SurveyClosed(Exception):
         self.survey = survey
 
 
-def schedule(session: Session, case: Case, now: datetime) -> Survey:
-    storefront = session.get(Storefront, case.storefront_id)
-    delay = min(timedelta(hours=storefront.survey_delay_hours), MAX_INVITE_DELAY)
-    survey = Survey(
-        case_id=case.id, status=SurveyStatus.scheduled, invite_at=now + delay, created_at=now
-    )
-    session.add(survey)
-    return survey
-
-
 def current_survey(session: Session, case: Case) -> Survey | None:
     return session.scalars(
         select(Survey).where(Survey.case_id == case.id).order_by(Survey.created_at.desc())
@@ -62,8 +54,6 @@ def record_answer(
     now: datetime,
 ) -> Survey:
     """Record the answers once and close the completed case. Flushes, never commits."""
-    from service.cases.lifecycle import perform
-
     window_over = survey.expires_at is not None and now >= survey.expires_at
     if survey.status not in (SurveyStatus.scheduled, SurveyStatus.sent) or window_over:
         # Past its window a survey is closed even before the expiry job has run.
@@ -96,8 +86,6 @@ def record_answer(
 
 
 def send_due_invitations(session: Session, now: datetime) -> int:
-    from service.notifications.outbox import write_customer_notices
-
     sent = 0
     for survey in session.scalars(
         select(Survey).where(Survey.status == SurveyStatus.scheduled, Survey.invite_at <= now)
@@ -118,8 +106,6 @@ def send_due_invitations(session: Session, now: datetime) -> int:
 
 
 def send_due_reminders(session: Session, now: datetime) -> int:
-    from service.notifications.outbox import write_customer_notices
-
     reminded = 0
     for survey in session.scalars(
         select(Survey).where(
@@ -140,8 +126,6 @@ def send_due_reminders(session: Session, now: datetime) -> int:
 
 def expire_unanswered(session: Session, now: datetime) -> int:
     """Close the cases whose survey window ended unanswered, recorded as such."""
-    from service.cases.lifecycle import perform
-
     expired = 0
     for survey in session.scalars(
         select(Survey).where(Survey.status == SurveyStatus.sent, Survey.expires_at <= now)

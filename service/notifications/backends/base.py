@@ -1,0 +1,41 @@
+"""What every backend shares: the messages they send and the errors they raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SendError(Exception):
+    """A notice could not be handed to the provider."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.message} (code {self.code})" if self.code else self.message
+
+
+class TransientSendError(SendError):
+    """Worth retrying later: timeouts, refused connections, 4xx SMTP, HTTP 429 and 5xx."""
+
+
+class PermanentSendError(SendError):
+    """Retrying cannot help: the recipient or the message itself was rejected."""
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    to: str
+    subject: str
+    text: str
+    html: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    to: str  # E.164
+    body: str
+    idempotency_key: str

@@ -1,0 +1,186 @@
+"""Email over SMTP (smtplib), and the MIME message both email backends build.
+
+SMTP offers no way to ask a server whether it already accepted a message, so the
+Message-ID is derived from the notice's key: a retried send carries the same id and
+receiving systems can collapse the duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email import policy as email_policy
+from email.message import EmailMessage as MimeMessage
+from email.utils import format_datetime
+from typing import Final, Literal
+
+from service.notifications.backends.base import (
+    EmailMessage,
+    PermanentSendError,
+    SendError,
+    TransientSendError,
+)
+
+# RFC 5322 dot-atom: the only form of an idempotency key that can sit in a Message-ID as is.
+_ATEXT: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM: Final = re.compile(rf"{_ATEXT}(\.{_ATEXT})*")
+
+
+def message_id_for(idempotency_key: str, domain: str = "aftersales") -> str:
+    """Deterministic Message-ID for a key, so a retried send carries the same id.
+
+    Keys that are already valid dot-atoms are kept readable; anything else is hashed.
+    """
+    if not idempotency_key:
+        raise ValueError("idempotency_key must not be empty")
+    if len(idempotency_key) <= 128 and _DOT_ATOM.fullmatch(idempotency_key):
+        left = idempotency_key
+    else:
+        left = "k." + hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()
+    return f"<{left}@{domain}>"
+
+
+# CRLF line ends and 7-bit-safe bodies for SMTP; plain LF files for people to read.
+_WIRE_POLICY: Final = email_policy.SMTP.clone(cte_type="7bit")
+_READABLE_POLICY: Final = email_policy.default
+
+
+def build_mime(
+    msg: EmailMessage, from_addr: str, message_id: str, *, readable: bool
+) -> MimeMessage:
+    """multipart/alternative with the plain text first, as RFC 2046 orders preference."""
+    mime = MimeMessage(policy=_READABLE_POLICY if readable else _WIRE_POLICY)
+    try:
+        mime["From"] = from_addr
+        mime["To"] = msg.to
+        mime["Subject"] = msg.subject
+        mime["Date"] = format_datetime(datetime.now(UTC))
+        mime["Message-ID"] = message_id
+        # RFC 3834: tells auto-responders (out-of-office) not to answer a notice.
+        mime["Auto-Submitted"] = "auto-generated"
+        # 8bit keeps development files legible; on the wire, quoted-printable/base64
+        # so a relay without 8BITMIME cannot mangle Chinese text.
+        cte = "8bit" if readable else None
+        mime.set_content(msg.text, subtype="plain", charset="utf-8", cte=cte)
+        mime.add_alternative(msg.html, subtype="html", charset="utf-8", cte=cte)
+    except (ValueError, TypeError) as exc:
+        # A header with a line break or an address the parser rejects will be just as
+        # wrong on the next attempt.
+        raise PermanentSendError(f"cannot build email: {exc}") from exc
+    return mime
+
+
+def _smtp_code_error(code: int, text: bytes | str, what: str) -> SendError:
+    detail = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    message = f"{what}: {code} {detail}".strip()
+    if 500 <= code < 600:
+        return PermanentSendError(message, code=str(code))
+    return TransientSendError(message, code=str(code))
+
+
+Security = Literal["none", "starttls", "tls"]
+
+
+class SmtpEmailBackend:
+    # SMTP offers no way to ask a server whether it already accepted a message, so a
+    # retry after an unacknowledged send sends again; the Message-ID, derived from the
+    # notice, lets receiving systems collapse such a duplicate.
+    """Sends through an SMTP server (relay or submission port) with smtplib."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        from_addr: str,
+        username: str | None = None,
+        password: str | None = None,
+        security: Security = "none",
+        timeout: float = 10.0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        message_id_domain: str = "aftersales",
+    ) -> None:
+        if security not in ("none", "starttls", "tls"):
+            raise ValueError(f"security must be 'none', 'starttls' or 'tls', not {security!r}")
+        if username and security == "none":
+            raise ValueError("refusing to send SMTP credentials over an unencrypted connection")
+        self.host = host
+        self.port = port
+        self.from_addr = from_addr
+        self.username = username
+        self.password = password
+        self.security = security
+        self.timeout = timeout
+        self.ssl_context = ssl_context
+        self.message_id_domain = message_id_domain
+
+    def _tls_context(self) -> ssl.SSLContext:
+        # Loading the system's CA bundle takes tens of milliseconds: do it once per
+        # backend, and only when the connection is encrypted.
+        if self.ssl_context is None:
+            self.ssl_context = ssl.create_default_context()
+        return self.ssl_context
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp: smtplib.SMTP
+        if self.security == "tls":
+            context = self._tls_context()
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            smtp.ehlo()
+            if self.security == "starttls":
+                smtp.starttls(context=self._tls_context())
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def find_sent(self, msg: EmailMessage, since: datetime) -> str | None:
+        """SMTP cannot tell; the caller sends again."""
+        return None
+
+    def send(self, msg: EmailMessage) -> str:
+        """Send one email; return the Message-ID header it carried."""
+        message_id = message_id_for(msg.idempotency_key, self.message_id_domain)
+        mime = build_mime(msg, self.from_addr, message_id, readable=False)
+        try:
+            smtp = self._connect()
+            try:
+                smtp.send_message(mime, from_addr=self.from_addr, to_addrs=[msg.to])
+            finally:
+                try:
+                    smtp.quit()
+                except (smtplib.SMTPException, OSError):
+                    smtp.close()
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            raise _smtp_code_error(code, text, f"recipient {msg.to} refused") from exc
+        except smtplib.SMTPConnectError as exc:
+            # Refused at the greeting: the server will not talk to us at all right now,
+            # which says nothing about this message.
+            raise TransientSendError(
+                f"SMTP server refused the connection: {exc.smtp_code}", code=str(exc.smtp_code)
+            ) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            # Our credentials are wrong, not the message: keep it queued until someone
+            # fixes the configuration instead of failing every notice for good.
+            raise TransientSendError(
+                f"SMTP authentication failed: {exc.smtp_code}", code=str(exc.smtp_code)
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            # Sender refused, data rejected, unexpected reply: the class of the code decides.
+            raise _smtp_code_error(exc.smtp_code, exc.smtp_error, "SMTP server refused") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise TransientSendError(f"SMTP server lacks a required extension: {exc}") from exc
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            # Disconnects, refused connections, timeouts, TLS handshakes: all worth retrying.
+            raise TransientSendError(f"SMTP connection failed: {exc!r}") from exc
+        return message_id
