@@ -7,6 +7,7 @@ import marshmallow as ma
 from service.cases.models import CasePriority, ItemCondition
 from service.contact_log.models import ContactChannel, ContactDirection
 from service.core.api import Schema
+from service.core.fields import DateTime
 from service.quotes.models import LineKind
 from service.quotes.pricing import is_currency
 
@@ -74,7 +75,7 @@ class QuoteLineInSchema(Schema):
 
 class SendQuoteSchema(NoteSchema):
     currency = ma.fields.String(required=True, validate=_currency)
-    valid_until = ma.fields.AwareDateTime(required=True)
+    valid_until = DateTime(required=True)
     lines = ma.fields.List(
         ma.fields.Nested(QuoteLineInSchema),
         required=True,
@@ -140,4 +141,4 @@ class ContactInSchema(Schema):
     channel = ma.fields.Enum(ContactChannel, by_value=True, required=True)
     summary = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=4000))
     outcome = ma.fields.String(validate=ma.validate.Length(max=4000))
-    occurred_at = ma.fields.AwareDateTime(metadata={"description": "Default: now."})
+    occurred_at = DateTime(metadata={"description": "Default: now."})

@@ -11,6 +11,7 @@ from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus
 from service.core.api import CursorArgsSchema, Schema
 from service.core.auth import current_principal
 from service.core.db import utcnow
+from service.core.fields import DateTime
 from service.customers.schemas import CustomerInSchema, CustomerSchema
 from service.quotes.schemas import QuoteSchema
 from service.quotes.service import current_quote
@@ -161,12 +162,12 @@ class CaseQueryArgsSchema(CursorArgsSchema):
     kind = ma.fields.List(ma.fields.Enum(CaseKind, by_value=True))
     customer_id = ma.fields.UUID()
     order_reference = ma.fields.String()
-    created_after = ma.fields.AwareDateTime(metadata={"description": "Inclusive."})
-    created_before = ma.fields.AwareDateTime(metadata={"description": "Exclusive."})
+    created_after = DateTime(metadata={"description": "Inclusive."})
+    created_before = DateTime(metadata={"description": "Exclusive."})
     overdue = ma.fields.Boolean(
         metadata={"description": "Any SLA clock running past its deadline (or none)."}
     )
-    due_before = ma.fields.AwareDateTime(
+    due_before = DateTime(
         metadata={"description": "A running SLA clock falls due before this time."}
     )
 
