@@ -10,6 +10,7 @@ from service.core.api import Schema
 from service.core.fields import DateTime
 from service.quotes.models import LineKind
 from service.quotes.pricing import is_currency
+from service.quotes.schemas import MONEY
 
 NOTE = {"validate": ma.validate.Length(max=2000)}
 
@@ -66,7 +67,7 @@ class QuoteLineInSchema(Schema):
         strict=True,
         required=True,
         validate=ma.validate.Range(min=0, max=100_000_000),
-        metadata={"description": "Integer minor units (cents, fen)."},
+        metadata={"description": "Integer minor units (cents, fen).", **MONEY},
     )
     item_id = ma.fields.UUID(
         metadata={"description": "The case item concerned; defaults to the only item."}
@@ -80,6 +81,10 @@ class SendQuoteSchema(NoteSchema):
         ma.fields.Nested(QuoteLineInSchema),
         required=True,
         validate=ma.validate.Length(min=1, max=100),
+        metadata={
+            "description": "1 to 100 lines; the totals (up to 100 x 1,000 x 100,000,000 "
+            "minor units before tax) are 64-bit integers."
+        },
     )
 
 
@@ -102,7 +107,10 @@ class ReplaceSchema(NoteSchema):
 
 class RefundSchema(NoteSchema):
     amount_minor = ma.fields.Integer(
-        strict=True, required=True, validate=ma.validate.Range(min=1, max=100_000_000)
+        strict=True,
+        required=True,
+        validate=ma.validate.Range(min=1, max=100_000_000),
+        metadata={"description": "Integer minor units.", **MONEY},
     )
     currency = ma.fields.String(required=True, validate=_currency)
     reason = ma.fields.String(validate=ma.validate.Length(max=2000))

@@ -13,7 +13,7 @@ from service.core.auth import current_principal
 from service.core.db import utcnow
 from service.core.fields import DateTime
 from service.customers.schemas import CustomerInSchema, CustomerSchema
-from service.quotes.schemas import QuoteSchema
+from service.quotes.schemas import MONEY, QuoteSchema
 from service.quotes.service import current_quote
 from service.shipments.schemas import ShipmentSchema
 from service.sla.clocks import describe
@@ -191,7 +191,7 @@ class CaseResolutionSchema(Schema):
     problem_found = ma.fields.String(allow_none=True)
     cause = ma.fields.String(allow_none=True)
     fix = ma.fields.String(allow_none=True)
-    refund_amount_minor = ma.fields.Integer(allow_none=True)
+    refund_amount_minor = ma.fields.Integer(allow_none=True, metadata=MONEY)
     refund_currency = ma.fields.String(allow_none=True)
 
 

@@ -149,9 +149,9 @@ class Blueprint(BaseBlueprint):
         return super().alt_response(status_code, *args, **kwargs)
 
     @staticmethod
-    def _prepare_error_doc(doc: dict, doc_info: dict, *, method: str, **_kwargs: Any) -> dict:
+    def _prepare_error_doc(doc: dict, doc_info: dict, **_kwargs: Any) -> dict:
         responses = doc.setdefault("responses", {})
-        for status, name in errors.error_responses(doc_info, method).items():
+        for status, name in errors.error_responses(doc_info).items():
             if status not in responses and str(status) not in responses:
                 responses[status] = name
         return doc

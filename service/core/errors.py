@@ -120,16 +120,16 @@ DATABASE_ERROR_HANDLERS: dict[type[Exception], Callable[[Any], Any]] = {
 # Documentation: each operation lists the errors it can answer, all with the schema.
 
 
-def error_responses(doc_info: dict[str, Any], method: str) -> dict[int, str]:
+def error_responses(doc_info: dict[str, Any]) -> dict[int, str]:
     """The error statuses of one operation, as flask-smorest's response names (each
     registered with the error schema): from what the operation does, so a new route
     is documented without anyone remembering to."""
-    arguments = doc_info.get("arguments", {}).get("parameters", [])
-    takes_body = any(param.get("in") == "json" for param in arguments if isinstance(param, dict))
+    takes_body = "requestBody" in doc_info.get("arguments", {})
     statuses = [500, 503]
     if takes_body:
-        # Malformed or too deeply nested JSON, a bad Idempotency-Key; an oversized body.
-        statuses += [400, 413]
+        # Malformed or too deeply nested JSON, a bad Idempotency-Key; an oversized
+        # body; a write that lost a race to a concurrent one.
+        statuses += [400, 409, 413]
     if doc_info.get("has_path_args"):
         # No such case/customer; a path argument holding unsafe text.
         statuses += [404, 422]
