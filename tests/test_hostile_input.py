@@ -203,7 +203,7 @@ def test_every_text_field_of_every_request_body_refuses_nul(app, client, admin, 
                 payload: Any = NUL
                 for part in reversed(field.split(".")):
                     payload = [payload] if part == "0" else {part: payload}
-                headers = {**admin.headers, "If-Match": "\"any\""}
+                headers = {**admin.headers, "If-Match": '"any"'}
                 response = client.open(url, method=method, json=payload, headers=headers)
                 assert response.status_code == 422, (method, path, field, response.get_json())
                 names(response, "json", *field.split("."))
