@@ -150,6 +150,17 @@ def test_a_nul_in_a_filter_is_422_naming_it(client, tenant, url, param):
     names(response, "query", param)
 
 
+def test_a_nul_in_the_idempotency_key_is_400_naming_it_and_nothing_is_written(
+    client, tenant, db_session
+):
+    before = written(db_session)
+    headers = {**tenant.headers, "Idempotency-Key": NUL}
+    response = client.post("/api/v1/cases", json=case_payload(), headers=headers)
+    assert response.status_code == 400
+    names(response, "headers", "Idempotency-Key")
+    assert written(db_session) == before
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [
