@@ -354,3 +354,15 @@ def test_the_spec_documents_money_as_64_bit_with_its_limits(app):
     line_in = schemas["QuoteLineIn"]["properties"]["unit_price_minor"]
     assert (line_in["maximum"], line_in["format"]) == (100_000_000, "int64")
     assert schemas["SendQuote"]["properties"]["lines"]["maxItems"] == 100
+
+
+def test_a_request_schema_cannot_load_a_datetime_without_the_range_check():
+    import marshmallow as ma
+
+    from service.core.api import Schema
+
+    class CarelessSchema(Schema):
+        when = ma.fields.AwareDateTime()
+
+    with pytest.raises(TypeError, match="fields.DateTime"):
+        CarelessSchema().load({"when": "2026-01-01T00:00:00Z"})
