@@ -61,7 +61,9 @@ def create_app(**overrides: Any) -> Flask:
         blp = import_module(module).blp
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
     app.register_blueprint(health.bp)
-    app.register_blueprint(import_module("service.customer_pages.routes").bp)
+    customer_pages = import_module("service.customer_pages.routes")
+    app.register_blueprint(customer_pages.bp)
+    api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error
     app.register_blueprint(import_module("service.notifications.routes").webhooks)
     cli.init_app(app)
     return app

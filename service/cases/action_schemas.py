@@ -7,8 +7,10 @@ import marshmallow as ma
 from service.cases.models import CasePriority, ItemCondition
 from service.contact_log.models import ContactChannel, ContactDirection
 from service.core.api import Schema
+from service.core.fields import DateTime
 from service.quotes.models import LineKind
 from service.quotes.pricing import is_currency
+from service.quotes.schemas import MONEY
 
 NOTE = {"validate": ma.validate.Length(max=2000)}
 
@@ -65,7 +67,7 @@ class QuoteLineInSchema(Schema):
         strict=True,
         required=True,
         validate=ma.validate.Range(min=0, max=100_000_000),
-        metadata={"description": "Integer minor units (cents, fen)."},
+        metadata={"description": "Integer minor units (cents, fen).", **MONEY},
     )
     item_id = ma.fields.UUID(
         metadata={"description": "The case item concerned; defaults to the only item."}
@@ -74,11 +76,15 @@ class QuoteLineInSchema(Schema):
 
 class SendQuoteSchema(NoteSchema):
     currency = ma.fields.String(required=True, validate=_currency)
-    valid_until = ma.fields.AwareDateTime(required=True)
+    valid_until = DateTime(required=True)
     lines = ma.fields.List(
         ma.fields.Nested(QuoteLineInSchema),
         required=True,
         validate=ma.validate.Length(min=1, max=100),
+        metadata={
+            "description": "1 to 100 lines; the totals (up to 100 x 1,000 x 100,000,000 "
+            "minor units before tax) are 64-bit integers."
+        },
     )
 
 
@@ -101,7 +107,10 @@ class ReplaceSchema(NoteSchema):
 
 class RefundSchema(NoteSchema):
     amount_minor = ma.fields.Integer(
-        strict=True, required=True, validate=ma.validate.Range(min=1, max=100_000_000)
+        strict=True,
+        required=True,
+        validate=ma.validate.Range(min=1, max=100_000_000),
+        metadata={"description": "Integer minor units.", **MONEY},
     )
     currency = ma.fields.String(required=True, validate=_currency)
     reason = ma.fields.String(validate=ma.validate.Length(max=2000))
@@ -140,4 +149,4 @@ class ContactInSchema(Schema):
     channel = ma.fields.Enum(ContactChannel, by_value=True, required=True)
     summary = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=4000))
     outcome = ma.fields.String(validate=ma.validate.Length(max=4000))
-    occurred_at = ma.fields.AwareDateTime(metadata={"description": "Default: now."})
+    occurred_at = DateTime(metadata={"description": "Default: now."})

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.core.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
@@ -135,7 +135,7 @@ class Case(IdMixin, TimestampMixin, Base):
     problem_found: Mapped[str | None] = mapped_column(Text)
     cause: Mapped[str | None] = mapped_column(Text)
     fix: Mapped[str | None] = mapped_column(Text)
-    refund_amount_minor: Mapped[int | None]
+    refund_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     refund_currency: Mapped[str | None] = mapped_column(String(3))
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)

@@ -39,6 +39,7 @@ from service.storefronts.models import Storefront
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="After-sales cases")
 
 CasePageSchema = page_schema(CaseSchema)
+STAFF_ONLY = "Only service staff may do this"
 
 
 def case_or_404(ref: str, for_update: bool = False) -> Case:
@@ -166,6 +167,7 @@ for _transition in TRANSITIONS.values():
 
 @blp.route("/<string:case_ref>/assignment", methods=["POST"])
 @blp.auth_required
+@blp.alt_response(403, description=STAFF_ONLY)
 @blp.etag
 @blp.arguments(bodies.AssignmentSchema)
 @transaction
@@ -226,6 +228,7 @@ class ShipmentViews(MethodView):
 @blp.route("/<string:case_ref>/contacts")
 class ContactViews(MethodView):
     @blp.auth_required
+    @blp.alt_response(403, description=STAFF_ONLY)
     @blp.response(200, ContactSchema(many=True))
     def get(self, case_ref: str) -> list[Any]:
         """The contact log of the case (staff)"""
@@ -234,6 +237,7 @@ class ContactViews(MethodView):
         return case_contacts(db.session(), case)
 
     @blp.auth_required
+    @blp.alt_response(403, description=STAFF_ONLY)
     @blp.arguments(bodies.ContactInSchema)
     @transaction(idempotent=True)
     @blp.response(201, ContactSchema)

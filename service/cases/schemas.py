@@ -11,8 +11,9 @@ from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus
 from service.core.api import CursorArgsSchema, Schema
 from service.core.auth import current_principal
 from service.core.db import utcnow
+from service.core.fields import DateTime
 from service.customers.schemas import CustomerInSchema, CustomerSchema
-from service.quotes.schemas import QuoteSchema
+from service.quotes.schemas import MONEY, QuoteSchema
 from service.quotes.service import current_quote
 from service.shipments.schemas import ShipmentSchema
 from service.sla.clocks import describe
@@ -161,12 +162,12 @@ class CaseQueryArgsSchema(CursorArgsSchema):
     kind = ma.fields.List(ma.fields.Enum(CaseKind, by_value=True))
     customer_id = ma.fields.UUID()
     order_reference = ma.fields.String()
-    created_after = ma.fields.AwareDateTime(metadata={"description": "Inclusive."})
-    created_before = ma.fields.AwareDateTime(metadata={"description": "Exclusive."})
+    created_after = DateTime(metadata={"description": "Inclusive."})
+    created_before = DateTime(metadata={"description": "Exclusive."})
     overdue = ma.fields.Boolean(
         metadata={"description": "Any SLA clock running past its deadline (or none)."}
     )
-    due_before = ma.fields.AwareDateTime(
+    due_before = DateTime(
         metadata={"description": "A running SLA clock falls due before this time."}
     )
 
@@ -190,7 +191,7 @@ class CaseResolutionSchema(Schema):
     problem_found = ma.fields.String(allow_none=True)
     cause = ma.fields.String(allow_none=True)
     fix = ma.fields.String(allow_none=True)
-    refund_amount_minor = ma.fields.Integer(allow_none=True)
+    refund_amount_minor = ma.fields.Integer(allow_none=True, metadata=MONEY)
     refund_currency = ma.fields.String(allow_none=True)
 
 

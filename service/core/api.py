@@ -1,8 +1,10 @@
 """API conventions, held once: the Api, Blueprint and Schema bases, the request
-transaction, cursor pages and error mapping.
+transaction and cursor pages.
 
-Every error body has flask-smorest's shape `{code, status, message, errors}`, where
-`errors` names the failing fields (`{"json": {"customer": {"email": [...]}}}`).
+Errors have one shape, `{code, status, message, errors}` (see `service.core.errors`).
+Whatever a client sends is checked here before any view sees it: text holding NUL or
+an unpaired surrogate (in a body, a query or the path), JSON nested too deeply, and
+datetimes outside the range every backend and time zone can hold.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask import Response, g
@@ -22,72 +25,137 @@ from flask_smorest import Api as BaseApi
 from flask_smorest import Blueprint as BaseBlueprint
 from flask_smorest import abort
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
-from webargs.flaskparser import FlaskParser
+from sqlalchemy.exc import IntegrityError
+from webargs.flaskparser import FlaskParser, is_json_request
 
-from service.core import db, idempotency
+from service.core import db, errors, idempotency
 from service.core.auth import authenticate
+from service.core.fields import (
+    UNSAFE_TEXT_MESSAGE,
+    DateTime,
+    in_range_utc,
+    unsafe_text,
+    unsafe_text_errors,
+)
 
 API_PREFIX = "/api/v1"
 
+#: Our deepest body is 4 levels; anything past this is an attack on the parser (a
+#: ~1,000-deep array of 2 KB exhausts Python's recursion limit).
+MAX_JSON_DEPTH = 32
+
 
 class Schema(ma.Schema):
-    """Base schema: unknown fields are errors, so a typo never passes silently."""
+    """Base schema: unknown fields are errors, so a typo never passes silently; no text
+    holds NUL or an unpaired surrogate; datetimes are range-checked."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
 
+    _checked_classes: ClassVar[set[type]] = set()
+
+    @ma.pre_load
+    def _refuse_unsafe_text(self, data: Any, **_kwargs: Any) -> Any:
+        if isinstance(data, Mapping) and (unsafe := unsafe_text_errors(data)):
+            raise ma.ValidationError(unsafe)
+        return data
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        cls = type(self)
+        if cls not in Schema._checked_classes:
+            for name, field in self.load_fields.items():
+                if isinstance(field, ma.fields.DateTime) and not isinstance(field, DateTime):
+                    raise TypeError(f"{cls.__name__}.{name}: load datetimes with fields.DateTime")
+            Schema._checked_classes.add(cls)
+        return super().load(data, **kwargs)
+
 
 class Api(BaseApi):
+    ERROR_SCHEMA = errors.ErrorSchema
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        #: Path prefixes served as HTML pages: errors there are pages, not JSON.
+        self.page_errors: dict[str, Callable[[Any], Response]] = {}
+        super().__init__(*args, **kwargs)
+
     def handle_http_exception(self, error: Any) -> Any:
-        """flask-smorest's error body, plus any `details` given to `abort` (e.g. the
-        current status and allowed actions of a refused transition)."""
-        payload, code, headers = super().handle_http_exception(error)
-        details = (getattr(error, "data", None) or {}).get("details")
-        if details:
-            payload.update(details)
-        return payload, code, headers
+        page = errors.unrouted_page(self.page_errors)
+        if page is not None:
+            return page(error)
+        return errors.http_error(error)
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
-        self._app.register_error_handler(IntegrityError, _integrity_error)
-        self._app.register_error_handler(OperationalError, _database_unavailable)
-        self._app.register_error_handler(StaleDataError, _stale)
+        for exception, handler in errors.DATABASE_ERROR_HANDLERS.items():
+            self._app.register_error_handler(exception, handler)
 
 
-def _integrity_error(_error: IntegrityError) -> tuple[dict[str, Any], int]:
-    # A constraint caught what validation could not (usually a concurrent duplicate).
-    db.session().rollback()
-    return {"code": 409, "status": "Conflict", "message": "Conflicts with existing data."}, 409
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
-def _stale(_error: StaleDataError) -> tuple[dict[str, Any], int]:
-    # Another request changed the row between our read and our write.
-    db.session().rollback()
-    body = {"code": 409, "status": "Conflict", "message": "Changed concurrently; reload and retry."}
-    return body, 409
+def json_depth(raw: bytes) -> int:
+    """How deeply `raw` nests arrays and objects, counted without parsing (a parser
+    would recurse that deep)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", raw)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
-def _database_unavailable(_error: OperationalError) -> tuple[dict[str, Any], int]:
-    db.session().rollback()
-    body = {
-        "code": 503,
-        "status": "Service Unavailable",
-        "message": "The database is busy or unavailable; retry shortly.",
+class RequestParser(FlaskParser):
+    def _raw_load_json(self, req: Any) -> Any:
+        if is_json_request(req) and json_depth(req.get_data(cache=True)) > MAX_JSON_DEPTH:
+            message = f"JSON nested more than {MAX_JSON_DEPTH} levels deep."
+            abort(400, message=message, errors={"json": [message]})
+        return super()._raw_load_json(req)
+
+
+def _refuse_unsafe_path_args(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    unsafe = {
+        name: [UNSAFE_TEXT_MESSAGE]
+        for name, value in (values or {}).items()
+        if isinstance(value, str) and unsafe_text(value)
     }
-    return body, 503
+    if unsafe:
+        abort(422, errors={"path": unsafe})
 
 
 class Blueprint(BaseBlueprint):
     # unknown=None defers to the schema's Meta.unknown (RAISE): a misspelt query
     # parameter is an error, not a silently unfiltered list.
-    ARGUMENTS_PARSER = FlaskParser(unknown=None)
+    ARGUMENTS_PARSER = RequestParser(unknown=None)
 
     # Actions change what others may be looking at: POST needs If-Match too, wherever
     # a view carries @blp.etag (creation does not).
     METHODS_NEEDING_CHECK_ETAG = ["PUT", "PATCH", "DELETE", "POST"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_value_preprocessor(_refuse_unsafe_path_args)
+        self._prepare_doc_cbks.append(self._prepare_error_doc)
+
+    def add_url_rule(self, rule: str, *args: Any, **kwargs: Any) -> None:
+        super().add_url_rule(rule, *args, **kwargs)
+        for method, doc_info in self._docs[self._endpoints[-1]].items():
+            if method != "parameters":
+                doc_info["has_path_args"] = "<" in rule
+
+    def alt_response(self, status_code: int, *args: Any, **kwargs: Any) -> Any:
+        """An error response is documented with the error schema unless told otherwise."""
+        if int(status_code) >= 400 and not args and "schema" not in kwargs:
+            kwargs["schema"] = errors.ErrorSchema
+        return super().alt_response(status_code, *args, **kwargs)
+
+    @staticmethod
+    def _prepare_error_doc(doc: dict, doc_info: dict, **_kwargs: Any) -> dict:
+        responses = doc.setdefault("responses", {})
+        for status, name in errors.error_responses(doc_info).items():
+            if status not in responses and str(status) not in responses:
+                responses[status] = name
+        return doc
 
     def auth_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Require a storefront key or staff token; documents the bearer scheme and the 401."""
@@ -195,8 +263,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, row_id = json.loads(raw)
-        return datetime.fromisoformat(created_at), uuid.UUID(row_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        # A crafted cursor is as untrusted as any input: zone and range as for fields.
+        return in_range_utc(datetime.fromisoformat(created_at)), uuid.UUID(row_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
         abort(422, message="Invalid cursor.", errors={"query": {"cursor": ["Invalid cursor."]}})
 
 

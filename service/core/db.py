@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator, Uuid
 
+logger = logging.getLogger(__name__)
+
 # Stable constraint names, so Alembic can drop what it created on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -117,9 +119,25 @@ def session() -> Session:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
+    """End the request's session. Never raises: this runs after the response was made,
+    and a failure here (the database restarted since) would replace that answer with
+    the server's bare HTML 500."""
     db_session = g.pop("db_session", None)
     if db_session is not None:
-        db_session.close()
+        _end(db_session, Session.close)
+
+
+def _end(db_session: Session, how: Any) -> None:
+    """Roll back or close `db_session`; if the connection is dead, drop it from the pool
+    instead of raising (its transaction is gone with it)."""
+    try:
+        how(db_session)
+    except Exception:
+        logger.warning("session %s failed; connection discarded", how.__name__, exc_info=True)
+        try:
+            db_session.invalidate()
+        except Exception:
+            logger.warning("could not invalidate the session's connection", exc_info=True)
 
 
 def after_commit(callback: Any) -> None:
@@ -131,9 +149,10 @@ def after_commit(callback: Any) -> None:
 
 
 def rollback() -> None:
-    """Roll the request's work back, with whatever was to follow its commit."""
+    """Roll the request's work back, with whatever was to follow its commit. Used on
+    the way to an error answer, so it never raises (see `_end`)."""
     g.pop("after_commit", None)
-    session().rollback()
+    _end(session(), Session.rollback)
 
 
 def run_after_commit() -> None:
@@ -144,7 +163,7 @@ def run_after_commit() -> None:
         try:
             callback()
         except Exception:
-            logging.getLogger(__name__).exception("after-commit callback failed")
+            logger.exception("after-commit callback failed")
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -17,6 +17,7 @@ from sqlalchemy import JSON, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.core.db import Base, IdMixin, utcnow
+from service.core.fields import unsafe_text
 
 MAX_KEY_LENGTH = 255
 
@@ -39,11 +40,12 @@ def request_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or unsafe_text(key):
+        rule = f"1 to {MAX_KEY_LENGTH} characters, none of them NUL."
         abort(
             400,
             message="Invalid Idempotency-Key header.",
-            errors={"headers": {"Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} characters."]}},
+            errors={"headers": {"Idempotency-Key": [rule]}},
         )
     return key
 

@@ -282,3 +282,20 @@ def _changed_meanwhile(_error: Exception) -> Response:
 def _http_error(error: HTTPException) -> Response:
     # Oversized or malformed forms and the like: still a page, never the API's JSON.
     return _caseless_page(error.code or 400, "error_title", "error_body")
+
+
+#: The path prefix of these pages: an error before any route matched is still a page.
+PREFIX = "/c/"
+
+
+def unrouted_error(error: HTTPException) -> Response:
+    """A path under /c/ that no page has (a link cut short in a message), or a method
+    none takes: the friendly page with the pages' headers, never the API's JSON."""
+    if error.code == 404:
+        response = _caseless_page(404, "link_invalid_title", "link_invalid_body")
+    else:
+        response = _caseless_page(error.code or 400, "error_title", "error_body")
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return _page_headers(response)

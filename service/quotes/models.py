@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.core.db import Base, IdMixin, str_enum, utcnow
@@ -47,10 +47,11 @@ class Quote(IdMixin, Base):
     revision: Mapped[int]
     status: Mapped[QuoteStatus] = mapped_column(str_enum(QuoteStatus, "quote_status"))
     currency: Mapped[str] = mapped_column(String(3))
-    subtotal_minor: Mapped[int]
+    # Money is 64-bit: 22 lines at the largest unit price already pass 2**31.
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger)
     tax_rate_bp: Mapped[int]
-    tax_minor: Mapped[int]
-    total_minor: Mapped[int]
+    tax_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
     valid_until: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(Text)
     created_by_name: Mapped[str] = mapped_column(String(200))
@@ -84,10 +85,10 @@ class QuoteLine(IdMixin, Base):
     kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "quote_line_kind"))
     description: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[int]
-    unit_price_minor: Mapped[int]
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     #: quantity x unit price, before warranty.
-    amount_minor: Mapped[int]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
     #: What the customer pays for the line: 0 when the warranty covers it.
-    charged_minor: Mapped[int]
+    charged_minor: Mapped[int] = mapped_column(BigInteger)
     #: Why the line is free, shown to the customer.
     waived_reason: Mapped[str | None] = mapped_column(String(300))

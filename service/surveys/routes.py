@@ -41,6 +41,7 @@ class SurveyViews(MethodView):
     @transaction
     @blp.response(201, SurveySchema)
     @blp.alt_response(409, description="Already answered, or the window is over")
+    @blp.alt_response(403, description="Only service staff may do this")
     def post(self, answers: dict[str, Any], case_ref: str) -> Survey:
         """Record a phone follow-up (staff): the same answers as the customer's page"""
         survey = survey_or_404(case_ref, for_update=True)
