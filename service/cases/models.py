@@ -88,6 +88,8 @@ class Case(IdMixin, TimestampMixin, Base):
         # The list endpoint's keyset order, per tenant.
         Index("ix_cases_storefront_created", "storefront_id", "created_at", "id"),
         Index("ix_cases_storefront_order", "storefront_id", "order_reference"),
+        # Staff look cases up by number across storefronts.
+        Index("ix_cases_number", "number"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(
