@@ -23,6 +23,7 @@ def create_app(**overrides: Any) -> Flask:
 
     from service import cli
     from service.core import db, health, redis_conn
+    from service.core import logging as app_logging
     from service.core.api import API_PREFIX, Api
 
     settings = Settings.from_env(**overrides)
@@ -50,6 +51,7 @@ def create_app(**overrides: Any) -> Flask:
         },
     )
 
+    app_logging.init_app(app)
     database = db.Database(settings.database_url, echo=settings.sql_echo)
     app.extensions["database"] = database
     app.teardown_appcontext(db.close_session)

@@ -40,13 +40,9 @@ def setting(
     choices: tuple[str, ...] | None = None,
     minimum: int | None = None,
     check: Callable[[Any], str | None] | None = None,
-    default_factory: Callable[[], Any] | Any = MISSING,
 ) -> Any:
     """A field with validation: `check(value)` returns what is wrong, or None."""
-    metadata = {"choices": choices, "minimum": minimum, "check": check}
-    if default_factory is not MISSING:
-        return field(default_factory=default_factory, metadata=metadata)
-    return field(default=default, metadata=metadata)
+    return field(default=default, metadata={"choices": choices, "minimum": minimum, "check": check})
 
 
 def _url(*schemes: str) -> Callable[[str | None], str | None]:
@@ -101,7 +97,7 @@ def _stable_secret_key(instance_dir: Path) -> str:
 
 @dataclass
 class Settings:
-    instance_dir: Path = setting(default_factory=_instance_dir)
+    instance_dir: Path = field(default_factory=_instance_dir)
     #: Default: SQLite at `<instance_dir>/aftersales.db`.
     database_url: str = setting("", check=_database_url)
     redis_url: str | None = setting(None, check=_url("redis", "rediss", "unix"))
