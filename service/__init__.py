@@ -22,7 +22,7 @@ def create_app(**overrides: Any) -> Flask:
     from importlib import import_module
 
     from service import cli
-    from service.core import db, health, redis_conn
+    from service.core import db, health, metrics, redis_conn
     from service.core import logging as app_logging
     from service.core.api import API_PREFIX, Api
 
@@ -63,6 +63,7 @@ def create_app(**overrides: Any) -> Flask:
         blp = import_module(module).blp
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     customer_pages = import_module("service.customer_pages.routes")
     app.register_blueprint(customer_pages.bp)
     api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error
