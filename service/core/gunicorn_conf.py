@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -66,8 +65,9 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc
 def on_starting(_server: Any) -> None:
     # Files of a previous run would be added to this run's counters.
     path = Path(_multiproc)
-    shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):  # only prometheus-client's files, whatever the dir
+        stale.unlink()
 
 
 def child_exit(_server: Any, worker: Any) -> None:
