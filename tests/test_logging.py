@@ -100,3 +100,19 @@ def test_text_format_is_readable_and_tagged(capsys):
         log.propagate = True
     err = capsys.readouterr().err
     assert "WARNING [job_id=notice-abc] tests.text: sent to [email]" in err
+
+
+def test_a_periodic_sweep_with_nothing_to_do_writes_no_line(app, db_session, json_lines):
+    from service.notifications.jobs import sweep_outbox
+
+    rq_log = logging.getLogger("rq.worker")
+    tick = "periodic-sweep_outbox-1796179590"
+    # RQ names the job as it dequeues it, before the job's context is set...
+    rq_log.info("Worker w1: %s: %s (%s)", "default", "run_periodic('sweep_outbox')", tick)
+    with app.app_context(), app_logging.job_context(tick):
+        assert sweep_outbox() == 0
+        rq_log.info("Worker %s: %s: %s (%s)", "w1", "default", "Job OK", tick)
+        rq_log.info("Worker %s: job %s result is kept for %s seconds", "w1", tick, 600)
+    rq_log.info("Worker %s: %s: %s", "w1", "notifications", "notice-1")
+
+    assert [line["message"] for line in json_lines()] == ["Worker w1: notifications: notice-1"]

@@ -22,11 +22,13 @@ from pathlib import Path
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
+from rq import Queue
 
 from service import create_app
 from service.cases.models import CaseKind, CaseStatus
 from service.core import migrate
 from service.core.auth import issue_staff_token
+from service.core.jobs import QUEUES
 from service.core.redis_conn import connect
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.keys import create_storefront, issue_key
@@ -111,7 +113,8 @@ def stack(database, tmp_path_factory) -> Iterator[Stack]:
         embedded = connect(None, str(root / "redis.db"))
         redis_url = f"unix://{embedded.socket_file}"
     else:
-        connect(redis_url, "").flushdb()  # our own db number: only this run's jobs
+        for name in QUEUES:  # jobs other tests left would run against our database
+            Queue(name, connection=connect(redis_url, "")).empty()
     key, token, staff_id = _seed(database, instance)
     port = free_port()
     env = {
