@@ -11,6 +11,12 @@ RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | sha1sum | cut
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 # Progress, not a silent minute: pip's own lines, without the "already satisfied" noise.
 PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar off
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: help venv run test lint format openapi bench migrate clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -86,3 +86,25 @@ def test_metrics_without_a_token_are_served_only_in_development(app, client, mon
     assert client.get("/metrics").status_code == 404
     monkeypatch.setattr(app.config["SETTINGS"], "app_env", "development")
     assert client.get("/metrics").status_code == 200
+
+
+def test_a_source_that_is_down_is_reported_not_a_failed_scrape(database_url, tmp_path):
+    from service import create_app
+
+    app = create_app(
+        instance_dir=tmp_path,
+        database_url=database_url,
+        redis_url="redis://127.0.0.1:1/0",  # nothing listens there
+        metrics_token="scrape-me",
+    )
+    try:
+        scraped = scrape(app.test_client(), {"Authorization": "Bearer scrape-me"})
+    finally:
+        app.extensions["database"].engine.dispose()
+
+    up = {
+        dict(labels)["collector"]: value
+        for (name, labels), value in scraped.items()
+        if name == "aftersales_collector_up"
+    }
+    assert up == {"queue_depth": 0, "notices_by_status": 1, "breaches": 1}

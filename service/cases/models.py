@@ -95,7 +95,7 @@ class Case(IdMixin, TimestampMixin, Base):
     storefront_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("storefronts.id", ondelete="CASCADE")
     )
-    #: Human case number, unique per storefront (e.g. RMA-000042).
+    #: Human case number (e.g. RMA-000042); unique, since case prefixes are.
     number: Mapped[str] = mapped_column(String(32))
     kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind, "case_kind"))
     channel: Mapped[CaseChannel] = mapped_column(str_enum(CaseChannel, "case_channel"))

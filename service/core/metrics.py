@@ -18,6 +18,7 @@ How it works:
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
@@ -78,7 +79,17 @@ def queue_depth(_session: Session, connection: Redis) -> Iterable[Metric]:
     return [waiting, failed]
 
 
-def _collect(registry_text: list[bytes]) -> None:
+class _Gathered:
+    """A collector that yields what was gathered for this one scrape."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+def _state_metrics() -> bytes:
     up = GaugeMetricFamily(
         "aftersales_collector_up",
         "1 when the collector could read its source.",
@@ -93,20 +104,13 @@ def _collect(registry_text: list[bytes]) -> None:
             families.extend(collect(session, redis()))
             up.add_metric([name], 1)
         except Exception:
-            session.rollback()
+            with contextlib.suppress(Exception):  # the database may be the one down
+                session.rollback()
             log.warning("metrics collector %s failed", name, exc_info=True)
             up.add_metric([name], 0)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Fixed([*families, up]))
-    registry_text.append(generate_latest(registry))
-
-
-class _Fixed:
-    def __init__(self, families: list[Metric]) -> None:
-        self.families = families
-
-    def collect(self) -> Iterable[Metric]:
-        return self.families
+    registry.register(_Gathered([*families, up]))
+    return generate_latest(registry)
 
 
 def _process_metrics() -> bytes:
@@ -129,9 +133,7 @@ def scrape() -> Response:
             abort(401)
     elif settings.app_env != "development":
         abort(404)
-    parts = [_process_metrics()]
-    _collect(parts)
-    return Response(b"".join(parts), content_type=CONTENT_TYPE_LATEST)
+    return Response(_process_metrics() + _state_metrics(), content_type=CONTENT_TYPE_LATEST)
 
 
 def _start() -> None:
