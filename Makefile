@@ -54,7 +54,7 @@ openapi: $(RUN_STAMP) ## Write the OpenAPI spec to openapi/openapi.json
 migrate: $(RUN_STAMP) ## Apply migrations to DATABASE_URL (default: instance/aftersales.db)
 	$(FLASK) db upgrade
 
-bench: $(RUN_STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL; see bench/README)
+bench: $(DEV_STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL; see bench/README)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.notices
 
