@@ -1,5 +1,6 @@
 """`make run`'s process (service.devserver): "up" only once the server answers, and a
-SIGTERM stops web, worker and the embedded Redis, with exit status 0."""
+SIGTERM or a Ctrl-C (SIGINT) stops web, worker and the embedded Redis, with exit
+status 0."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +49,8 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_sigterm_stops_web_worker_and_embedded_redis_and_exits_0(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_signal_stops_web_worker_and_embedded_redis_and_exits_0(tmp_path, signum):
     port = free_port()
     env = {**os.environ, "INSTANCE_DIR": str(tmp_path), "PORT": str(port)}
     env.pop("REDIS_URL", None)
@@ -72,7 +75,7 @@ def test_sigterm_stops_web_worker_and_embedded_redis_and_exits_0(tmp_path):
         children = [p.pid for p in psutil.Process(server.pid).children(recursive=True)]
         assert len(children) >= 2 and alive(redis_pid)
 
-        server.send_signal(signal.SIGTERM)
+        server.send_signal(signum)
         assert server.wait(timeout=90) == 0, "".join(seen)
     finally:
         if server.poll() is None:
