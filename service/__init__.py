@@ -22,7 +22,8 @@ def create_app(**overrides: Any) -> Flask:
     from importlib import import_module
 
     from service import cli
-    from service.core import db, health, redis_conn
+    from service.core import db, health, metrics, redis_conn
+    from service.core import logging as app_logging
     from service.core.api import API_PREFIX, Api
 
     settings = Settings.from_env(**overrides)
@@ -50,6 +51,7 @@ def create_app(**overrides: Any) -> Flask:
         },
     )
 
+    app_logging.init_app(app)
     database = db.Database(settings.database_url, echo=settings.sql_echo)
     app.extensions["database"] = database
     app.teardown_appcontext(db.close_session)
@@ -61,6 +63,7 @@ def create_app(**overrides: Any) -> Flask:
         blp = import_module(module).blp
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     customer_pages = import_module("service.customer_pages.routes")
     app.register_blueprint(customer_pages.bp)
     api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error

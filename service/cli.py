@@ -14,7 +14,13 @@ from service.core import db, migrate
 from service.core.auth import issue_staff_token
 from service.staff.accounts import create_staff_user
 from service.staff.models import StaffRole, StaffUser
-from service.storefronts.keys import UnknownKeyError, create_storefront, issue_key, revoke_key
+from service.storefronts.keys import (
+    CasePrefixError,
+    UnknownKeyError,
+    create_storefront,
+    issue_key,
+    revoke_key,
+)
 from service.storefronts.models import Storefront
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
@@ -64,37 +70,47 @@ def _storefront(slug: str) -> Storefront:
 @storefronts_cli.command("create")
 @click.argument("name")
 @click.option("--slug", help="Short unique name; derived from NAME if omitted.")
-@click.option("--case-prefix", default="RMA", show_default=True)
+@click.option(
+    "--case-prefix", help="Case numbers read PREFIX-000123; unique; derived from NAME if omitted."
+)
 @click.option("--warranty-months", default=12, show_default=True, type=click.IntRange(0, 240))
 @click.option("--return-window-days", default=7, show_default=True, type=click.IntRange(0, 365))
 @click.option("--first-response-hours", default=24, show_default=True, type=click.IntRange(1, 720))
 def storefronts_create(
     name: str,
     slug: str | None,
-    case_prefix: str,
+    case_prefix: str | None,
     warranty_months: int,
     return_window_days: int,
     first_response_hours: int,
 ) -> None:
     """Create a storefront."""
     session = db.session()
-    storefront = create_storefront(
-        session,
-        name,
-        slug,
-        case_prefix=case_prefix.upper(),
-        warranty_months=warranty_months,
-        return_window_days=return_window_days,
-        first_response_hours=first_response_hours,
-    )
+    try:
+        storefront = create_storefront(
+            session,
+            name,
+            slug,
+            case_prefix=case_prefix,
+            warranty_months=warranty_months,
+            return_window_days=return_window_days,
+            first_response_hours=first_response_hours,
+        )
+    except CasePrefixError as exc:
+        raise click.ClickException(str(exc)) from exc
     session.commit()
-    click.echo(f"storefront {storefront.slug} ({storefront.id})")
+    click.echo(
+        f"storefront {storefront.slug} ({storefront.id}), "
+        f"case numbers {storefront.case_prefix}-000001..."
+    )
 
 
 @storefronts_cli.command("list")
 def storefronts_list() -> None:
     for storefront in db.session().scalars(select(Storefront).order_by(Storefront.slug)):
-        click.echo(f"{storefront.slug}\t{storefront.name}\t{storefront.id}")
+        click.echo(
+            f"{storefront.slug}\t{storefront.case_prefix}\t{storefront.name}\t{storefront.id}"
+        )
 
 
 @keys_cli.command("create")

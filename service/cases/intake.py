@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select, update
+from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session
 
 from service.cases.eligibility import decide
@@ -118,9 +119,16 @@ def get_case(
         stmt = stmt.where(Case.storefront_id == scope)
     if for_update:
         stmt = stmt.with_for_update(of=Case)
-    # A number is unique per storefront only; staff who see every storefront may get
-    # the oldest of several: the id is the unambiguous reference.
-    return session.scalars(stmt.order_by(Case.created_at)).first()
+    if scope is None and not isinstance(key, uuid.UUID):
+        # Prefixes are unique, so a number names one case. Only cases numbered before
+        # the prefixes were made unique can share one: the storefront that still has
+        # the prefix owns the number (the others' old cases stay reachable by id, and
+        # by number within their storefront).
+        owner = Case.number.startswith(Storefront.case_prefix + "-", autoescape=False)
+        stmt = stmt.join(Storefront, Storefront.id == Case.storefront_id).order_by(
+            sa_case((owner, 0), else_=1), Case.created_at
+        )
+    return session.scalars(stmt).first()
 
 
 def cases_query(

@@ -88,12 +88,14 @@ class Case(IdMixin, TimestampMixin, Base):
         # The list endpoint's keyset order, per tenant.
         Index("ix_cases_storefront_created", "storefront_id", "created_at", "id"),
         Index("ix_cases_storefront_order", "storefront_id", "order_reference"),
+        # Staff look cases up by number across storefronts.
+        Index("ix_cases_number", "number"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("storefronts.id", ondelete="CASCADE")
     )
-    #: Human case number, unique per storefront (e.g. RMA-000042).
+    #: Human case number (e.g. RMA-000042); unique, since case prefixes are.
     number: Mapped[str] = mapped_column(String(32))
     kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind, "case_kind"))
     channel: Mapped[CaseChannel] = mapped_column(str_enum(CaseChannel, "case_channel"))

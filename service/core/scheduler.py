@@ -74,7 +74,7 @@ def run_periodic(name: str, tick: int) -> object:
     job = BY_NAME[name]
     schedule_next(job, utcnow())
     if not _first_run_of_tick(redis(), name, tick, ttl=int(job.every.total_seconds()) * 10):
-        log.info("periodic %s tick %s already ran", name, tick)
+        log.debug("periodic %s tick %s already ran", name, tick)
         return None
     module, _, attr = job.func.rpartition(".")
     return getattr(import_module(module), attr)()

@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import Flask
 from rq import Queue, Worker
+from rq.job import Job
 from sqlalchemy.orm import configure_mappers
 
 from service.core.jobs import JOB_MODULES, QUEUES
+from service.core.logging import job_context
 from service.core.redis_conn import redis
 from service.core.scheduler import PERIODIC, ensure_scheduled
 
@@ -21,6 +23,11 @@ class AppWorker(Worker):
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
+
+    def execute_job(self, job: Job, queue: Queue) -> Any:
+        # Set before the work horse forks, so the horse's lines carry the id too.
+        with job_context(job.id):
+            return super().execute_job(job, queue)
 
     def perform_job(self, *args: Any, **kwargs: Any) -> bool:
         # A forked work horse must not reuse the parent's pooled DB connections.
@@ -45,4 +52,8 @@ def run_worker(
         worker = AppWorker(
             [Queue(name, connection=connection) for name in queues], connection=connection, app=app
         )
-        worker.work(with_scheduler=with_scheduler, burst=burst)
+        worker.work(
+            with_scheduler=with_scheduler,
+            burst=burst,
+            logging_level=app.config["SETTINGS"].log_level,
+        )

@@ -1,4 +1,5 @@
-"""Creating, checking and revoking storefront API keys."""
+"""Creating storefronts (with a case prefix no other storefront has), and creating,
+checking and revoking their API keys."""
 
 from __future__ import annotations
 
@@ -15,8 +16,54 @@ from service.storefronts.models import ApiKey, Storefront
 KEY_PREFIX = "ask"
 
 
+#: A case prefix: a letter, then letters or digits (case numbers read `ACME-000123`).
+CASE_PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,11}")
+PREFIX_MAX = 12
+
+
 class UnknownKeyError(LookupError):
     """No key has the given prefix."""
+
+
+class CasePrefixError(ValueError):
+    """The case prefix is malformed or another storefront has it."""
+
+
+def derive_prefix(name: str) -> str:
+    """`Acme Gadgets` -> `AG`, `Harbour` -> `HARB`: the initials of several words, or the
+    start of a single one; `RMA` when the name has no usable letters."""
+    words = re.findall(r"[A-Z0-9]+", name.upper())
+    while words and not words[0][0].isalpha():
+        words.pop(0)
+    if not words:
+        return "RMA"
+    return "".join(word[0] for word in words) if len(words) > 1 else words[0][:4]
+
+
+def _prefix_taken(session: Session, prefix: str) -> bool:
+    return session.scalar(select(Storefront.id).where(Storefront.case_prefix == prefix)) is not None
+
+
+def available_prefix(session: Session, name: str) -> str:
+    """The derived prefix, or the first of `<prefix>2`, `<prefix>3`, ... still free."""
+    base = derive_prefix(name)
+    candidate, n = base, 1
+    while _prefix_taken(session, candidate):
+        n += 1
+        candidate = f"{base[: PREFIX_MAX - len(str(n))]}{n}"
+    return candidate
+
+
+def check_prefix(session: Session, prefix: str) -> str:
+    """The prefix, upper-cased, if well-formed and free; CasePrefixError otherwise."""
+    prefix = prefix.strip().upper()
+    if not CASE_PREFIX.fullmatch(prefix):
+        raise CasePrefixError(
+            f"case prefix {prefix!r} must be a letter then up to 11 letters or digits"
+        )
+    if _prefix_taken(session, prefix):
+        raise CasePrefixError(f"case prefix {prefix!r} is already used by another storefront")
+    return prefix
 
 
 def hash_key(key: str) -> str:
@@ -25,10 +72,18 @@ def hash_key(key: str) -> str:
 
 
 def create_storefront(
-    session: Session, name: str, slug: str | None = None, **settings: int | str
+    session: Session,
+    name: str,
+    slug: str | None = None,
+    case_prefix: str | None = None,
+    **settings: int | str,
 ) -> Storefront:
+    """A new storefront. Without `case_prefix` one is derived from the name; a given
+    one must be free (CasePrefixError). The unique constraint backs the check when two
+    storefronts are created at once."""
     slug = slug or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "storefront"
-    storefront = Storefront(name=name, slug=slug, **settings)
+    prefix = check_prefix(session, case_prefix) if case_prefix else available_prefix(session, name)
+    storefront = Storefront(name=name, slug=slug, case_prefix=prefix, **settings)
     session.add(storefront)
     session.flush()
     return storefront

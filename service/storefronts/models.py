@@ -16,8 +16,9 @@ class Storefront(IdMixin, TimestampMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
-    #: Case numbers read `<case_prefix>-000123`.
-    case_prefix: Mapped[str] = mapped_column(String(12), default="RMA", server_default="RMA")
+    #: Case numbers read `<case_prefix>-000123`. Unique across storefronts, so a case
+    #: number names one case whoever looks it up (`keys.available_prefix` derives one).
+    case_prefix: Mapped[str] = mapped_column(String(12), unique=True, server_default="RMA")
     #: The last case number issued; bumped with a row lock so numbers never collide.
     case_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Warranty from the purchase date, unless an item overrides it.
