@@ -77,6 +77,24 @@ class Settings:
     notice_max_attempts: int = 8
     notice_retry_seconds: int = 30
 
+    # Conversations (service/conversations/): replies and e-mail intake.
+    #: The domain of per-case reply addresses (`<token>@<domain>`); None: no Reply-To.
+    reply_domain: str | None = None
+    #: The shared secret the inbound-mail webhook's X-Inbound-Signature is made with.
+    inbound_mail_secret: str | None = None
+    #: The desk's own address: mail to it that matches no case opens one.
+    desk_email: str | None = None
+    #: Slug of the storefront e-mail intake opens cases for (unset: the only storefront).
+    desk_storefront: str | None = None
+    #: The mailbox the IMAP poller reads; no host: no polling.
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_username: str | None = None
+    imap_password: str | None = None
+    imap_folder: str = "INBOX"
+    #: "tls" (IMAPS) or "none" (loopback/testing only).
+    imap_security: str = "tls"
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         instance_dir = Path(str(overrides.pop("instance_dir", _instance_dir())))
@@ -106,6 +124,16 @@ class Settings:
             notice_lease_seconds=int(_env("NOTICE_LEASE_SECONDS", str(cls.notice_lease_seconds))),
             notice_max_attempts=int(_env("NOTICE_MAX_ATTEMPTS", str(cls.notice_max_attempts))),
             notice_retry_seconds=int(_env("NOTICE_RETRY_SECONDS", str(cls.notice_retry_seconds))),
+            reply_domain=_env("REPLY_DOMAIN"),
+            inbound_mail_secret=_env("INBOUND_MAIL_SECRET"),
+            desk_email=_env("DESK_EMAIL"),
+            desk_storefront=_env("DESK_STOREFRONT"),
+            imap_host=_env("IMAP_HOST"),
+            imap_port=int(_env("IMAP_PORT", str(cls.imap_port))),
+            imap_username=_env("IMAP_USERNAME"),
+            imap_password=_env("IMAP_PASSWORD"),
+            imap_folder=_env("IMAP_FOLDER", cls.imap_folder),
+            imap_security=_env("IMAP_SECURITY", cls.imap_security),
         )
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():
