@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 
 ENGLISH_QUOTE = (
     "On Tue, Dec 1, 2026 at 10:00 AM Acme Service <service@shop.example> wrote:\n"

@@ -71,7 +71,8 @@ def test_a_saved_reply_fills_its_placeholders_in_the_customers_locale(
             "name": "Send the item",
             "bodies": {
                 "en": "Hi {customer_name}, please send the item for {case_number}.",
-                "zh-CN": "{customer_name}，您好：服务单 {case_number} 当前状态：{status}。查看：{status_link}",
+                "zh-CN": "{customer_name}，您好：服务单 {case_number} 当前状态：{status}。"
+                "查看：{status_link}",
             },
         },
         headers=admin.headers,
