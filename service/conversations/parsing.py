@@ -31,6 +31,11 @@ QUOTE_HEADERS: Final[tuple[re.Pattern[str], ...]] = (
     # Gmail breaks a long "On <date>, <name> wrote:" over two lines.
     re.compile(r"^\s*On .{0,200}\n?.{0,200}wrote:\s*$", re.MULTILINE),
 )
+#: Where a signature starts: the RFC 3676 "-- " line, and the phones' own sign-offs.
+SIGNATURES: Final[tuple[re.Pattern[str], ...]] = (
+    re.compile(r"^-- ?$", re.MULTILINE),
+    re.compile(r"^\s*(?:Sent from my |Get Outlook for |发自我的|从我的.{0,20}发送)", re.MULTILINE),
+)
 #: `Precedence` values of mail no person typed (RFC 3834 §2, common practice).
 AUTO_PRECEDENCE: Final = frozenset({"bulk", "auto_reply", "list", "junk"})
 #: Headers whose mere presence marks an automatic answer.
@@ -118,7 +123,7 @@ def strip_quotes(text: str) -> str:
     """The reply without the quoted history and signature; the whole text if nothing
     but a quote is left (better too much than an empty message)."""
     cut = text
-    for pattern in QUOTE_HEADERS:
+    for pattern in QUOTE_HEADERS + SIGNATURES:
         if match := pattern.search(cut):
             cut = cut[: match.start()]
     lines = [line for line in cut.splitlines() if not line.lstrip().startswith(">")]
