@@ -28,15 +28,7 @@ from service.storefronts.keys import create_storefront, issue_key
 from tests.conftest import case_payload
 from tests.conversations.dovecot import Imap, running_dovecot
 from tests.conversations.mail import reply
-from tests.notifications.test_delivery import (  # noqa: F401 (fixtures)
-    live,
-    redis_url,
-    smtp,
-    twilio,
-    wait_until,
-    web,
-    worker,
-)
+from tests.notifications.test_delivery import wait_until
 
 REPLY_DOMAIN = "reply.acme.example"
 SECRET = "live-inbound-secret"
