@@ -96,6 +96,7 @@ def _desk_staff() -> StaffUser:
 
 
 def _macro_or_404(macro_id: uuid.UUID) -> Macro:
+    # Looked up before the role check: another storefront's saved reply is a 404.
     macro = db.session().get(Macro, macro_id)
     if macro is None or g.principal.scope not in (None, macro.storefront_id):
         abort(404, message=f"No saved reply {macro_id}.")
@@ -140,8 +141,9 @@ class MacroByIdViews(MethodView):
     @blp.response(200, MacroSchema)
     def get(self, macro_id: uuid.UUID) -> Macro:
         """A saved reply (desk staff)"""
+        macro = _macro_or_404(macro_id)
         _desk_staff()
-        return _macro_or_404(macro_id)
+        return macro
 
     @blp.auth_required
     @blp.arguments(MacroUpdateSchema)
@@ -149,8 +151,8 @@ class MacroByIdViews(MethodView):
     @blp.response(200, MacroSchema)
     def patch(self, data: dict[str, Any], macro_id: uuid.UUID) -> Macro:
         """Rename or rewrite a saved reply (desk staff)"""
-        _desk_staff()
         macro = _macro_or_404(macro_id)
+        _desk_staff()
         try:
             return save_macro(db.session(), macro, macro.storefront_id, data)
         except MessageError as error:
@@ -161,8 +163,9 @@ class MacroByIdViews(MethodView):
     @blp.response(204)
     def delete(self, macro_id: uuid.UUID) -> None:
         """Delete a saved reply (desk staff)"""
+        macro = _macro_or_404(macro_id)
         _desk_staff()
-        db.session().delete(_macro_or_404(macro_id))
+        db.session().delete(macro)
 
 
 @blp.route("/inbound/unmatched")
@@ -187,7 +190,6 @@ class AssignViews(MethodView):
     @blp.response(200, MessageSchema)
     def post(self, data: dict[str, Any], message_id: uuid.UUID) -> Message:
         """Put an unmatched message on a case; it then counts as the customer's reply"""
-        require_staff()
         session = db.session()
         message = session.get(Message, message_id, with_for_update=True)
         scope = g.principal.scope
@@ -198,6 +200,7 @@ class AssignViews(MethodView):
             or scope not in (None, message.storefront_id)
         ):
             abort(404, message=f"No unmatched message {message_id}.")
+        require_staff()
         case = get_case(session, scope, data["case_id"], for_update=True)
         if case is None:
             message_text = f"No case {data['case_id']}."
