@@ -107,6 +107,12 @@ def test_a_chinese_reply_found_by_in_reply_to_is_stripped_of_its_quote(
     client, post_mail, open_case, admin, db_session
 ):
     case = open_case()
+    note = client.post(
+        f"/api/v1/cases/{case['id']}/messages",
+        json={"body": "Internal: customer was rude on the phone.", "internal": True},
+        headers=admin.headers,
+    )
+    assert note.status_code == 201
     message = _staff_message(client, case, admin)
     raw = reply(
         sender=CUSTOMER,
@@ -129,6 +135,7 @@ def test_a_chinese_reply_found_by_in_reply_to_is_stripped_of_its_quote(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "好的，我明天寄出。" in html and "Please send the item." in html
+    assert "customer was rude" not in html
 
 
 def test_a_forged_reply_address_attaches_nothing_to_that_case(
