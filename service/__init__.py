@@ -14,6 +14,7 @@ BLUEPRINTS = (
     "service.notifications.routes",
     "service.surveys.routes",
     "service.customers.routes",
+    "service.conversations.routes",
 )
 
 
@@ -68,5 +69,6 @@ def create_app(**overrides: Any) -> Flask:
     app.register_blueprint(customer_pages.bp)
     api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error
     app.register_blueprint(import_module("service.notifications.routes").webhooks)
+    app.register_blueprint(import_module("service.conversations.routes").webhooks)
     cli.init_app(app)
     return app

@@ -2,6 +2,7 @@
 
 from service.cases import models as cases  # noqa: F401
 from service.contact_log import models as contact_log  # noqa: F401
+from service.conversations import models as conversations  # noqa: F401
 from service.core.db import Base
 from service.core.idempotency import IdempotencyKey  # noqa: F401
 from service.customers import models as customers  # noqa: F401

@@ -201,9 +201,9 @@ def test_every_text_field_of_every_request_body_refuses_nul(app, client, admin, 
     spec = app.extensions["api"].spec.to_dict()
     checked = 0
     for path, operations in spec["paths"].items():
-        url = path.replace("{case_ref}", "MS-1").replace(
-            "{customer_id}", "00000000-0000-0000-0000-000000000000"
-        )
+        url = path.replace("{case_ref}", "MS-1")
+        for name in ("customer_id", "macro_id", "message_id"):
+            url = url.replace(f"{{{name}}}", "00000000-0000-0000-0000-000000000000")
         for method, operation in operations.items():
             if method == "parameters":
                 continue

@@ -26,6 +26,8 @@ SAMPLE_BODIES: dict[str, dict] = {
     "cancel": {"reason": "Asked to."},
     "reopen": {"reason": "Asked to."},
     "contacts": {"direction": "in", "channel": "phone", "summary": "Called"},
+    "messages": {"body": "Hello"},
+    "assign": {"case_id": "MS-000001"},
     "survey": {
         "service_attitude": 5,
         "product_quality": 4,
@@ -48,20 +50,46 @@ def _fill(rule: str, case: dict) -> str:
         rule.replace("<case_ref>", case["id"])
         .replace("<uuid:customer_id>", case["customer"]["id"])
         .replace("<customer_id>", case["customer"]["id"])
+        .replace("<uuid:macro_id>", case["macro_id"])
+        .replace("<uuid:message_id>", case["message_id"])
     )
 
 
+def _conversation_of(db_session, case: dict) -> dict:
+    """A saved reply and an unmatched message of the case's storefront, for the routes
+    that name them."""
+    import uuid
+
+    from service.contact_log.models import ContactDirection
+    from service.conversations.models import Macro, Message, MessageKind
+    from service.customers.models import Customer
+
+    customer = db_session.get(Customer, uuid.UUID(case["customer"]["id"]))
+    macro = Macro(storefront_id=customer.storefront_id, name="Hello", bodies={"en": "Hi"})
+    message = Message(
+        kind=MessageKind.reply,
+        direction=ContactDirection.inbound,
+        channels=["sms"],
+        body="Which one?",
+        author_name="Li Wei",
+        storefront_id=customer.storefront_id,
+    )
+    db_session.add_all([macro, message])
+    db_session.commit()
+    return {**case, "macro_id": str(macro.id), "message_id": str(message.id)}
+
+
 def test_every_route_with_an_id_is_covered_by_this_test(app):
-    known = {"case_ref", "customer_id"}
+    known = {"case_ref", "customer_id", "macro_id", "message_id"}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API_PREFIX):
             assert rule.arguments <= known, f"{rule.rule}: teach this test its parameters"
 
 
 def test_another_storefronts_case_and_customer_are_404_on_every_route(
-    app, client, open_case, other_tenant
+    app, client, open_case, other_tenant, db_session
 ):
-    case = open_case()
+    case = _conversation_of(db_session, open_case())
     checked = 0
     for rule, method in _tenant_routes(app):
         url = _fill(rule, case)

@@ -152,6 +152,8 @@ def cases_query(
     if "overdue" in filters:
         late = any_running_late(now or utcnow())
         stmt = stmt.where(late if filters["overdue"] else ~late)
+    if "customer_replied" in filters:
+        stmt = stmt.where(Case.customer_replied.is_(filters["customer_replied"]))
     if "due_before" in filters:
         # A clock still running whose deadline falls before the given time.
         stmt = stmt.where(any_running_late(filters["due_before"]))

@@ -132,6 +132,8 @@ class Case(IdMixin, TimestampMixin, Base):
     )
     #: Raised to a supervisor: the desk could not answer it alone.
     escalated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The customer wrote and staff have not answered yet (service/conversations/).
+    customer_replied: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # The resolution archive: what was wrong and what was done, for the customer's history.
     problem_found: Mapped[str | None] = mapped_column(Text)

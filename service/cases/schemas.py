@@ -130,6 +130,7 @@ class CaseSchema(Schema):
     )
     assignee = ma.fields.Nested(lambda: StaffRefSchema(), allow_none=True)
     escalated = ma.fields.Boolean()
+    customer_replied = ma.fields.Boolean()
     resolution = ma.fields.Function(lambda case: DUMP["resolution"].dump(case))
     current_quote = ma.fields.Method("_current_quote", allow_none=True)
     shipments = ma.fields.List(ma.fields.Nested(ShipmentSchema))
@@ -171,6 +172,9 @@ class CaseQueryArgsSchema(CursorArgsSchema):
     )
     due_before = DateTime(
         metadata={"description": "A running SLA clock falls due before this time."}
+    )
+    customer_replied = ma.fields.Boolean(
+        metadata={"description": "The customer wrote and staff have not answered (or not)."}
     )
 
 

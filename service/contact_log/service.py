@@ -14,8 +14,13 @@ from service.core.auth import Actor
 from service.core.db import utcnow
 
 
-def log_contact(session: Session, case: Case, data: dict[str, Any], actor: Actor) -> Contact:
-    """Record a contact; the first outbound one answers the case (first response)."""
+def log_contact(
+    session: Session, case: Case, data: dict[str, Any], actor: Actor, *, timeline: bool = True
+) -> Contact:
+    """Record a contact; the first outbound one answers the case (first response).
+
+    A conversation message (service/conversations/) writes its own, customer-visible
+    timeline event and passes `timeline=False`."""
     now = utcnow()
     contact = Contact(
         case_id=case.id,
@@ -31,6 +36,9 @@ def log_contact(session: Session, case: Case, data: dict[str, Any], actor: Actor
     session.add(contact)
     if contact.direction == ContactDirection.outbound and case.first_responded_at is None:
         case.first_responded_at = min(contact.occurred_at, now)
+    if not timeline:
+        session.flush()
+        return contact
     record_event(
         session,
         case,

@@ -144,6 +144,24 @@ class Settings:
     def env_name(name: str) -> str:
         return name.upper()
 
+    # Conversations (service/conversations/): replies and e-mail intake.
+    #: The domain of per-case reply addresses (`<token>@<domain>`); None: no Reply-To.
+    reply_domain: str | None = None
+    #: The shared secret the inbound-mail webhook's X-Inbound-Signature is made with.
+    inbound_mail_secret: str | None = None
+    #: The desk's own address: mail to it that matches no case opens one.
+    desk_email: str | None = None
+    #: Slug of the storefront e-mail intake opens cases for (unset: the only storefront).
+    desk_storefront: str | None = None
+    #: The mailbox the IMAP poller reads; no host: no polling.
+    imap_host: str | None = None
+    imap_port: int = setting(993, minimum=1)
+    imap_username: str | None = None
+    imap_password: str | None = None
+    imap_folder: str = "INBOX"
+    #: "tls" (IMAPS) or "none" (loopback/testing only).
+    imap_security: str = setting("tls", choices=("tls", "none"))
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         known = {f.name for f in fields(cls)}

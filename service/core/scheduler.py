@@ -35,6 +35,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("sweep_outbox", "service.notifications.jobs.sweep_outbox", timedelta(seconds=30)),
     Periodic("run_surveys", "service.surveys.jobs.run_surveys", timedelta(minutes=5)),
     Periodic("check_sla", "service.sla.jobs.check_sla", timedelta(minutes=5)),
+    Periodic("poll_mailbox", "service.conversations.imap_poll.poll_mailbox", timedelta(minutes=1)),
 )
 BY_NAME = {job.name: job for job in PERIODIC}
 

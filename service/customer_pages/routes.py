@@ -126,6 +126,7 @@ def status(token: str) -> Response:
         "status.html",
         quote=present.quote(quote, now) if quote else None,
         quote_waiting=quote_decidable(case, quote, now),
+        conversation=present.conversation(session),
     )
 
 

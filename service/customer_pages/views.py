@@ -15,6 +15,8 @@ from babel.numbers import format_percent
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseEvent
+from service.contact_log.models import ContactDirection
+from service.conversations.outbound import case_messages
 from service.customer_pages.strings import STRINGS, page_locale, translator
 from service.notifications.rendering import format_datetime_local, format_money, status_words
 from service.quotes.models import Quote, QuoteLine, QuoteStatus
@@ -38,6 +40,14 @@ class TimelineEntry:
     when: str
     words: str
     detail: str | None
+
+
+@dataclass(frozen=True)
+class MessageView:
+    when: str
+    author: str
+    body: str
+    ours: bool
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,21 @@ class Presenter:
             if not event.internal and event.from_status != event.to_status
         ]
         return [self._entry(event) for event in reversed(shown)]
+
+    def conversation(self, session: Session) -> list[MessageView]:
+        """Our messages and the customer's replies, oldest first; notes and machine
+        mail never (service/conversations/)."""
+        return [
+            MessageView(
+                when=self.when(message.created_at),
+                author=self.t("message_from_us", storefront=self.storefront_name)
+                if message.direction == ContactDirection.outbound
+                else self.t("message_from_you"),
+                body=message.body,
+                ours=message.direction == ContactDirection.outbound,
+            )
+            for message in case_messages(session, self.case, customer_view=True)
+        ]
 
     def _entry(self, event: CaseEvent) -> TimelineEntry:
         key = f"event_{event.action}"

@@ -37,3 +37,6 @@ class Customer(IdMixin, TimestampMixin, Base):
     consent_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: When the customer replied STOP; their SMS consent stays off until START.
     sms_stopped_at: Mapped[datetime | None]
+    #: When mail to `email` bounced (a DSN); no e-mail is sent until the address changes.
+    email_bounced_at: Mapped[datetime | None]
+    email_bounce_reason: Mapped[str | None] = mapped_column(String(300))

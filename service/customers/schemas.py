@@ -37,6 +37,12 @@ class CustomerSchema(Schema):
     time_zone = ma.fields.String()
     consent_email = ma.fields.Boolean()
     consent_sms = ma.fields.Boolean()
+    email_bounced_at = ma.fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Mail to `email` bounced; no e-mail goes out until it changes."},
+    )
+    email_bounce_reason = ma.fields.String(dump_only=True, allow_none=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
 

@@ -67,6 +67,9 @@ def get_customer(
 
 
 def update_customer(customer: Customer, data: dict[str, Any]) -> Customer:
+    if data.get("email") and data["email"] != customer.email:
+        # A new address has not bounced (service/conversations/ marks bounces).
+        customer.email_bounced_at = customer.email_bounce_reason = None
     for field in UPDATABLE_FIELDS:
         if field in data:
             setattr(customer, field, data[field])

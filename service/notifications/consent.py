@@ -43,6 +43,8 @@ def suppression_reason(customer: Customer, channel: Channel) -> str | None:
             return "no email address"
         if not customer.consent_email:
             return "customer opted out of email"
+        if customer.email_bounced_at is not None:
+            return "email address bounced"
         return None
     if not customer.phone:
         return "no phone number"

@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case
+from service.conversations.addresses import reply_address
 from service.core.config import Settings
 from service.notifications.backends import (
     EmailMessage,
@@ -37,6 +38,7 @@ from service.notifications.backends import (
 from service.notifications.consent import suppression_reason
 from service.notifications.models import CLAIMABLE, Channel, NoticeStatus, Notification
 from service.notifications.quiet_hours import sms_quiet_until
+from service.notifications.rendering import STAFF_EVENTS
 from service.storefronts.models import Storefront
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class Claimed:
     body_html: str | None
     attempts: int
     created_at: datetime
+    #: The case's reply address for a customer e-mail (service/conversations/addresses.py).
+    reply_to: str | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -94,6 +98,7 @@ def claim(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | No
         body_html=row.body_html,
         attempts=row.attempts,
         created_at=row.created_at,
+        reply_to=reply_address(row.case_id) if row.template not in STAFF_EVENTS else None,
     )
 
 
@@ -170,6 +175,7 @@ def send(notice: Claimed) -> str:
             text=notice.body_text,
             html=notice.body_html or "",
             idempotency_key=notice.idempotency_key,
+            reply_to=notice.reply_to,
         )
     else:
         backend = sms_backend()

@@ -65,12 +65,13 @@ def write_customer_notices(
     now: datetime,
     note: str | None = None,
     data: dict | None = None,
+    channels: tuple[Channel, ...] = (Channel.email, Channel.sms),
 ) -> list[Notification]:
     storefront = session.get(Storefront, case.storefront_id)
     context = _context(case, storefront, template, note, data or {})
     rows = [
-        _notice(case, storefront, Channel.email, template, event_key, context, now),
-        _notice(case, storefront, Channel.sms, template, event_key, context, now),
+        _notice(case, storefront, channel, template, event_key, context, now)
+        for channel in channels
     ]
     session.add_all(rows)
     session.flush()

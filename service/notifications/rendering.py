@@ -49,8 +49,10 @@ CUSTOMER_EVENTS: Final[tuple[str, ...]] = (
     "reopen",
     "survey_invite",
     "survey_reminder",
+    # A staff member's own words (service/conversations/), in the notice's frame.
+    "message",
 )
-STAFF_EVENTS: Final[tuple[str, ...]] = ("sla_breach",)
+STAFF_EVENTS: Final[tuple[str, ...]] = ("sla_breach", "customer_replied")
 ALL_EVENTS: Final[tuple[str, ...]] = CUSTOMER_EVENTS + STAFF_EVENTS
 LOCALES: Final[tuple[str, ...]] = ("en", "zh-CN")
 CHANNELS: Final[tuple[str, ...]] = ("email", "sms")
@@ -70,6 +72,8 @@ REQUIRED_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "survey_invite": ("link",),
     "survey_reminder": ("link",),
     "sla_breach": ("due_at", "breach"),
+    "message": ("note",),
+    "customer_replied": ("note",),
 }
 
 _STATUS_WORDS: Final[dict[str, dict[str, str]]] = {

@@ -13,6 +13,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from service.cases.routes import case_or_404
+from service.conversations.inbound import receive_sms
 from service.core import db
 from service.core.api import Blueprint
 from service.notifications.consent import apply_sms_keyword
@@ -50,7 +51,8 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
 @webhooks.post("/twilio")
 def twilio_inbound() -> Response:
     """An SMS the customer sent to our number. STOP-like words opt them out of SMS,
-    START-like words opt them back in; anything else is ignored."""
+    START-like words opt them back in; anything else is the customer's reply
+    (service/conversations/inbound.py: their open case, or the unmatched list)."""
     settings = current_app.config["SETTINGS"]
     params = request.form.to_dict()
     # Twilio signs the public URL it called, which a proxy may have rewritten.
@@ -60,8 +62,11 @@ def twilio_inbound() -> Response:
     if not settings.twilio_auth_token or not hmac.compare_digest(expected, given):
         return Response("invalid signature", status=403, mimetype="text/plain")
     session = db.session()
-    apply_sms_keyword(session, params.get("From", ""), params.get("Body", ""))
+    sender, body = params.get("From", ""), params.get("Body", "")
+    if apply_sms_keyword(session, sender, body) is None:
+        receive_sms(session, sender, body, params.get("MessageSid") or params.get("SmsSid", ""))
     session.commit()
+    db.run_after_commit()
     return Response(
         '<?xml version="1.0" encoding="UTF-8"?><Response></Response>', mimetype="text/xml"
     )

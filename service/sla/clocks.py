@@ -65,6 +65,22 @@ def on_status_change(
         case.followup_due_at = now + FOLLOW_UP_WITHIN
 
 
+#: What the customer's message (service/conversations/) ends, per waiting state. Each
+#: wait is for a thing, not for words: "I'll send it tomorrow" is not the item, and a
+#: question about the quote is not a decision, so the resolution clock stays paused
+#: until the status moves (the item is received, the quote decided).
+REPLY_ENDS_WAIT: dict[CaseStatus, bool] = {S.awaiting_item: False, S.quote_pending: False}
+
+
+def on_customer_reply(case: Case, now: datetime) -> None:
+    """A reply changes no clock: not the pause of a status wait (see REPLY_ENDS_WAIT),
+    not first response (which only the desk can meet), not a completed case's."""
+    if REPLY_ENDS_WAIT.get(case.status, False) and case.resolution_paused_at is not None:
+        if case.resolution_due_at is not None:
+            case.resolution_due_at += now - case.resolution_paused_at
+        case.resolution_paused_at = None
+
+
 # --- reading the clocks ----------------------------------------------------------------
 
 

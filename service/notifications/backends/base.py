@@ -32,6 +32,8 @@ class EmailMessage:
     text: str
     html: str
     idempotency_key: str
+    #: Where the customer's answer should go (the case's reply address).
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ def build_mime(
         mime["Subject"] = msg.subject
         mime["Date"] = format_datetime(datetime.now(UTC))
         mime["Message-ID"] = message_id
+        if msg.reply_to:
+            mime["Reply-To"] = msg.reply_to
         # RFC 3834: tells auto-responders (out-of-office) not to answer a notice.
         mime["Auto-Submitted"] = "auto-generated"
         # 8bit keeps development files legible; on the wire, quoted-printable/base64
