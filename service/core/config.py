@@ -76,6 +76,18 @@ class Settings:
     #: Transient failures are retried this often, backing off from `notice_retry_seconds`.
     notice_max_attempts: int = 8
     notice_retry_seconds: int = 30
+    #: An e-mail whose attempt may have reached the SMTP server (a worker died, or the
+    #: connection broke, after DATA began): "resend" it (at least once) or "hold" it as
+    #: `uncertain` for staff to release or drop (at most once).
+    email_uncertain_policy: str = "resend"
+
+    # Timed work (service.core.scheduler): each periodic job's period, in seconds.
+    sweep_outbox_seconds: int = 30
+    run_surveys_seconds: int = 300
+    check_sla_seconds: int = 300
+    #: `/healthz?deep=1` calls the scheduler stalled when a job has not run for this
+    #: many of its periods.
+    scheduler_stall_periods: int = 3
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -106,6 +118,13 @@ class Settings:
             notice_lease_seconds=int(_env("NOTICE_LEASE_SECONDS", str(cls.notice_lease_seconds))),
             notice_max_attempts=int(_env("NOTICE_MAX_ATTEMPTS", str(cls.notice_max_attempts))),
             notice_retry_seconds=int(_env("NOTICE_RETRY_SECONDS", str(cls.notice_retry_seconds))),
+            email_uncertain_policy=_env("EMAIL_UNCERTAIN_POLICY", cls.email_uncertain_policy),
+            sweep_outbox_seconds=int(_env("SWEEP_OUTBOX_SECONDS", str(cls.sweep_outbox_seconds))),
+            run_surveys_seconds=int(_env("RUN_SURVEYS_SECONDS", str(cls.run_surveys_seconds))),
+            check_sla_seconds=int(_env("CHECK_SLA_SECONDS", str(cls.check_sla_seconds))),
+            scheduler_stall_periods=int(
+                _env("SCHEDULER_STALL_PERIODS", str(cls.scheduler_stall_periods))
+            ),
         )
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():
