@@ -22,10 +22,13 @@ from rq import Queue
 from sqlalchemy import delete, select
 
 from service import create_app
+from service.cases.models import Case
+from service.core.auth import issue_staff_token
 from service.core.config import PROJECT_ROOT
 from service.core.redis_conn import redis
 from service.notifications.jobs import sweep_outbox
 from service.notifications.models import NoticeStatus, Notification
+from service.staff.models import StaffRole, StaffUser
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
 from tests.conftest import TEST_REDIS_URL, case_payload
@@ -235,3 +238,20 @@ def open_case(app, payload: dict, key: str) -> dict:
 def sweep(app) -> int:
     with app.app_context():
         return sweep_outbox()
+
+
+def desk(app, case_id: str) -> tuple[dict[str, str], str]:
+    """Headers and id of a desk admin of the case's storefront (removed with it)."""
+    with app.extensions["database"].sessionmaker() as session:
+        case = session.get(Case, uuid.UUID(case_id))
+        staff = StaffUser(
+            email=f"desk-{uuid.uuid4().hex[:8]}@shop.example",
+            name="Dana Desk",
+            role=StaffRole.admin,
+            password_hash="x",
+            storefront_id=case.storefront_id,
+        )
+        session.add(staff)
+        token = issue_staff_token(session, staff)
+        session.commit()
+        return {"Authorization": f"Bearer {token}"}, str(staff.id)

@@ -4,11 +4,17 @@ server), aiosmtpd on loopback for email, and a loopback Twilio for SMS."""
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.cases.models import Case
+from service.core.db import utcnow
 from service.notifications.models import NoticeStatus, Notification
-from tests.live import DONE, kill, notices, open_case, seed, sweep, wait_until
+from service.storefronts.models import Storefront
+from tests.live import DONE, desk, kill, notices, open_case, seed, sweep, wait_until
 from tests.notifications.providers import FROM_NUMBER
 
 
@@ -147,3 +153,53 @@ def test_notices_are_listed_on_the_case(web, worker, smtp, twilio):
         ("sms", "open", "sent", 1),
     ]
     assert all(n["sent_at"] for n in listed)
+
+
+def test_four_transitions_in_quiet_hours_bring_one_sms_in_the_morning_the_latest(
+    web, worker, smtp, twilio
+):
+    from tests.cases.lifecycle_paths import body_for
+
+    app = web()
+    hour = datetime.now(ZoneInfo("Asia/Shanghai")).hour
+    # A quiet window the present hour sits well inside: it is night for this customer.
+    night = {"quiet_start_hour": (hour - 1) % 24, "quiet_end_hour": (hour + 2) % 24}
+    payload, key = seed(app, **night)
+    worker(scheduler=True, SWEEP_OUTBOX_SECONDS="1")
+    case = open_case(app, payload, key)
+    headers, staff_id = desk(app, case["id"])
+    client = app.test_client()
+    for action in ("request_item", "receive", "diagnose", "send_quote"):
+        current = client.get(f"/api/v1/cases/{case['id']}", headers=headers)
+        body = body_for(action, current.get_json(), staff_id)
+        answer = client.post(
+            f"/api/v1/cases/{case['id']}/actions/{action}",
+            json=body,
+            headers={**headers, "If-Match": current.headers["ETag"]},
+        )
+        assert answer.status_code == 200, answer.get_json()
+    assert len(smtp.wait_for(5)) == 5  # every e-mail went at once
+    texts = [n for n in notices(app, case["id"]) if n.channel.value == "sms"]
+    assert [n.status for n in texts] == [NoticeStatus.suppressed] * 4 + [NoticeStatus.deferred]
+    assert all(n.last_error.startswith("superseded by a later SMS") for n in texts[:4])
+
+    # Morning: the outbox knows it only as the deferred row's `scheduled_for`, and the
+    # send-time check as the storefront's window; move both on, not the code's clock.
+    database = app.extensions["database"]
+    with database.sessionmaker() as session:
+        storefront_id = session.get(Case, uuid.UUID(case["id"])).storefront_id
+        storefront = session.get(Storefront, storefront_id)
+        storefront.quiet_start_hour = storefront.quiet_end_hour = 0
+        session.get(Notification, texts[4].id).scheduled_for = utcnow()
+        session.commit()
+    latest = texts[4].id
+
+    def latest_status() -> NoticeStatus:
+        return next(n for n in notices(app, case["id"]) if n.id == latest).status
+
+    wait_until(lambda: latest_status() == NoticeStatus.sent)
+    assert len(twilio.messages) == 1
+    assert "/c/quote/" in twilio.messages[0].body  # the latest: decide on the quote
+    assert [n.status for n in notices(app, case["id"]) if n.channel.value == "sms"][:4] == [
+        NoticeStatus.suppressed
+    ] * 4

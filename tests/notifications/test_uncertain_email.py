@@ -10,11 +10,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from service.cases.models import Case
-from service.core.auth import issue_staff_token
 from service.notifications.models import NoticeStatus, Notification
-from service.staff.models import StaffRole, StaffUser
-from tests.live import kill, notice, open_case, seed, sweep, wait_until
+from tests.live import desk, kill, notice, open_case, seed, sweep, wait_until
 
 FAST = {"SWEEP_OUTBOX_SECONDS": "1"}
 HOLD = {"EMAIL_UNCERTAIN_POLICY": "hold"}
@@ -27,23 +24,6 @@ def notice_id_of(message) -> uuid.UUID:
 def row(app, notice_id: uuid.UUID) -> Notification:
     with app.extensions["database"].sessionmaker() as session:
         return session.get(Notification, notice_id)
-
-
-def desk_headers(app, case_id: str) -> dict[str, str]:
-    """A desk admin of the case's storefront (removed with it)."""
-    with app.extensions["database"].sessionmaker() as session:
-        case = session.get(Case, uuid.UUID(case_id))
-        staff = StaffUser(
-            email=f"desk-{uuid.uuid4().hex[:8]}@shop.example",
-            name="Dana Desk",
-            role=StaffRole.admin,
-            password_hash="x",
-            storefront_id=case.storefront_id,
-        )
-        session.add(staff)
-        token = issue_staff_token(session, staff)
-        session.commit()
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_the_attempt_is_marked_before_data_and_the_250_committed_before_quit(
@@ -126,15 +106,15 @@ def test_hold_policy_holds_an_uncertain_email_until_staff_release_it(web, worker
     sweep(app)
     assert len(smtp.messages) == 1  # at most once: nothing goes until staff decide
 
-    desk = desk_headers(app, case["id"])
+    staff, _staff_id = desk(app, case["id"])
     released = client.post(
-        f"/api/v1/cases/{case['id']}/notifications/{email['id']}/release", headers=desk
+        f"/api/v1/cases/{case['id']}/notifications/{email['id']}/release", headers=staff
     )
     assert released.status_code == 200, released.get_json()
     assert released.get_json()["status"] in ("pending", "queued")
     wait_until(lambda: notice(app, case["id"], "email").status == NoticeStatus.sent)
     assert len(smtp.messages) == 2
-    timeline = client.get(f"/api/v1/cases/{case['id']}/timeline", headers=desk).get_json()
+    timeline = client.get(f"/api/v1/cases/{case['id']}/timeline", headers=staff).get_json()
     assert timeline[-1]["action"] == "notice_released" and timeline[-1]["internal"] is True
 
 
@@ -146,13 +126,13 @@ def test_hold_policy_drops_an_uncertain_email_for_good_when_staff_say_so(web, wo
     wait_until(lambda: notice(app, case["id"], "email").status == NoticeStatus.uncertain)
     email_id = notice(app, case["id"], "email").id
     client = app.test_client()
-    desk = desk_headers(app, case["id"])
+    staff, _staff_id = desk(app, case["id"])
     base = f"/api/v1/cases/{case['id']}/notifications/{email_id}"
-    dropped = client.post(f"{base}/drop", headers=desk)
+    dropped = client.post(f"{base}/drop", headers=staff)
     assert dropped.status_code == 200
     assert dropped.get_json()["status"] == "suppressed"
     assert dropped.get_json()["last_error"].startswith("dropped by Dana Desk")
-    again = client.post(f"{base}/release", headers=desk)
+    again = client.post(f"{base}/release", headers=staff)
     assert again.status_code == 409 and "suppressed" in again.get_json()["message"]
     sweep(app)
     assert notice(app, case["id"], "email").status == NoticeStatus.suppressed
