@@ -5,6 +5,7 @@ from service.contact_log import models as contact_log  # noqa: F401
 from service.conversations import models as conversations  # noqa: F401
 from service.core.db import Base
 from service.core.idempotency import IdempotencyKey  # noqa: F401
+from service.core.scheduler import PeriodicTick  # noqa: F401
 from service.customers import models as customers  # noqa: F401
 from service.notifications import models as notifications  # noqa: F401
 from service.quotes import models as quotes  # noqa: F401

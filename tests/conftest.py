@@ -23,6 +23,9 @@ from service.core import migrate
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
 
+#: The live-service fixtures (real workers, SMTP and SMS providers on loopback).
+pytest_plugins = ["tests.live"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 

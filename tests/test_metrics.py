@@ -88,7 +88,7 @@ def test_metrics_without_a_token_are_served_only_in_development(app, client, mon
     assert client.get("/metrics").status_code == 200
 
 
-def test_a_source_that_is_down_is_reported_not_a_failed_scrape(database_url, tmp_path):
+def test_a_source_that_is_down_is_reported_not_a_failed_scrape(app, database_url, tmp_path):
     from service import create_app
 
     app = create_app(
@@ -107,4 +107,28 @@ def test_a_source_that_is_down_is_reported_not_a_failed_scrape(database_url, tmp
         for (name, labels), value in scraped.items()
         if name == "aftersales_collector_up"
     }
-    assert up == {"queue_depth": 0, "notices_by_status": 1, "breaches": 1}
+    assert up == {
+        "queue_depth": 0,
+        "scheduler_last_tick": 1,
+        "notices_by_status": 1,
+        "breaches": 1,
+    }
+
+
+def test_the_scheduler_last_tick_is_read_from_the_database(client, token, db_session):
+    from datetime import UTC, datetime
+
+    from service.core.scheduler import PERIODIC, PeriodicTick
+
+    ran_at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    tick = PeriodicTick(
+        name="check_sla", tick_at=ran_at, claimed_at=ran_at, claimed_by="test", ran_at=ran_at
+    )
+    db_session.merge(tick)  # live tests of this run may have left a row behind
+    db_session.commit()
+    gauge = "aftersales_scheduler_last_tick_timestamp_seconds"
+    after = scrape(client, token)
+    assert after[(gauge, (("job", "check_sla"),))] == ran_at.timestamp()
+    assert {dict(labels)["job"] for name, labels in after if name == gauge} == {
+        job.name for job in PERIODIC
+    }

@@ -45,13 +45,14 @@ def _tenant_routes(app):
             yield rule.rule, method
 
 
-def _fill(rule: str, case: dict) -> str:
+def _fill(rule: str, case: dict, notice_id: str) -> str:
     return (
         rule.replace("<case_ref>", case["id"])
         .replace("<uuid:customer_id>", case["customer"]["id"])
         .replace("<customer_id>", case["customer"]["id"])
         .replace("<uuid:macro_id>", case["macro_id"])
         .replace("<uuid:message_id>", case["message_id"])
+        .replace("<uuid:notice_id>", notice_id)
     )
 
 
@@ -80,19 +81,21 @@ def _conversation_of(db_session, case: dict) -> dict:
 
 
 def test_every_route_with_an_id_is_covered_by_this_test(app):
-    known = {"case_ref", "customer_id", "macro_id", "message_id"}
+    known = {"case_ref", "customer_id", "macro_id", "message_id", "notice_id"}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API_PREFIX):
             assert rule.arguments <= known, f"{rule.rule}: teach this test its parameters"
 
 
 def test_another_storefronts_case_and_customer_are_404_on_every_route(
-    app, client, open_case, other_tenant, db_session
+    app, client, open_case, tenant, other_tenant, db_session
 ):
     case = _conversation_of(db_session, open_case())
+    notices = client.get(f"/api/v1/cases/{case['id']}/notifications", headers=tenant.headers)
+    notice_id = notices.get_json()[0]["id"]
     checked = 0
     for rule, method in _tenant_routes(app):
-        url = _fill(rule, case)
+        url = _fill(rule, case, notice_id)
         body = SAMPLE_BODIES.get(rule.rsplit("/", 1)[-1], {}) if method == "POST" else None
         # If-Match: * passes the precondition, so only the lookup can answer.
         headers = {**other_tenant.headers, "If-Match": "*"}

@@ -139,10 +139,19 @@ class Settings:
     #: Transient failures are retried this often, backing off from `notice_retry_seconds`.
     notice_max_attempts: int = setting(8, minimum=1)
     notice_retry_seconds: int = setting(30, minimum=1)
+    #: An e-mail whose attempt may have reached the SMTP server (a worker died, or the
+    #: connection broke, after DATA began): "resend" it (at least once) or "hold" it as
+    #: `uncertain` for staff to release or drop (at most once).
+    email_uncertain_policy: str = setting("resend", choices=("resend", "hold"))
 
-    @staticmethod
-    def env_name(name: str) -> str:
-        return name.upper()
+    # Timed work (service.core.scheduler): each periodic job's period, in seconds.
+    sweep_outbox_seconds: int = setting(30, minimum=1)
+    run_surveys_seconds: int = setting(300, minimum=1)
+    check_sla_seconds: int = setting(300, minimum=1)
+    poll_mailbox_seconds: int = setting(60, minimum=1)
+    #: `/healthz?deep=1` calls the scheduler stalled when a job has not run for this
+    #: many of its periods.
+    scheduler_stall_periods: int = setting(3, minimum=1)
 
     # Conversations (service/conversations/): replies and e-mail intake.
     #: The domain of per-case reply addresses (`<token>@<domain>`); None: no Reply-To.
@@ -161,6 +170,10 @@ class Settings:
     imap_folder: str = "INBOX"
     #: "tls" (IMAPS) or "none" (loopback/testing only).
     imap_security: str = setting("tls", choices=("tls", "none"))
+
+    @staticmethod
+    def env_name(name: str) -> str:
+        return name.upper()
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

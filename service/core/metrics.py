@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from service.core import db
 from service.core.jobs import QUEUES
 from service.core.redis_conn import redis
+from service.core.scheduler import last_ticks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
@@ -60,6 +61,7 @@ Collector = Callable[[Session, Redis], Iterable[Metric]]
 #: Gathered at each scrape. Add one by appending its dotted path.
 COLLECTORS: list[str] = [
     "service.core.metrics.queue_depth",
+    "service.core.metrics.scheduler_last_tick",
     "service.notifications.metrics.notices_by_status",
     "service.sla.metrics.breaches",
 ]
@@ -77,6 +79,19 @@ def queue_depth(_session: Session, connection: Redis) -> Iterable[Metric]:
         waiting.add_metric([name], queue.count)
         failed.add_metric([name], queue.failed_job_registry.count)
     return [waiting, failed]
+
+
+def scheduler_last_tick(session: Session, _redis: Redis) -> Iterable[Metric]:
+    # Read from the database (the ticks' source of truth), so it survives Redis losing
+    # its data; `time() - aftersales_scheduler_last_tick_timestamp_seconds` is the lag.
+    family = GaugeMetricFamily(
+        "aftersales_scheduler_last_tick_timestamp_seconds",
+        "When each periodic job last ran (0: never).",
+        labels=["job"],
+    )
+    for name, ran_at in last_ticks(session).items():
+        family.add_metric([name], ran_at.timestamp() if ran_at else 0)
+    return [family]
 
 
 class _Gathered:

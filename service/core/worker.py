@@ -1,8 +1,18 @@
 """The RQ worker process: runs jobs inside the Flask app and, unless told otherwise,
-keeps the periodic schedule (service.core.scheduler) alive."""
+ticks the periodic jobs (service.core.scheduler) from a thread of its own.
+
+The ticker thread lives in the worker's main process, beside RQ's loop, so it keeps
+ticking while the worker waits on Redis or watches a long job; it never dies of an
+error (a database or Redis outage is logged and tried again a moment later). A work
+horse is forked only between the ticker's rounds, and each round closes its database
+connections: a child must not inherit a connection in use (SQLite's locks, and any
+driver's socket, do not survive a fork).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from importlib import import_module
 from typing import Any
 
@@ -14,7 +24,12 @@ from sqlalchemy.orm import configure_mappers
 from service.core.jobs import JOB_MODULES, QUEUES
 from service.core.logging import job_context
 from service.core.redis_conn import redis
-from service.core.scheduler import PERIODIC, ensure_scheduled
+from service.core.scheduler import PERIODIC, seconds_to_next_tick, tick_due_jobs
+
+log = logging.getLogger(__name__)
+
+#: After a failed round the ticker tries again this soon (seconds).
+RETRY_AFTER = 1.0
 
 
 class AppWorker(Worker):
@@ -23,6 +38,12 @@ class AppWorker(Worker):
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
+        #: Held by the ticker during a round, and by the worker while it forks.
+        self.fork_lock = threading.Lock()
+
+    def fork_work_horse(self, *args: Any, **kwargs: Any) -> None:
+        with self.fork_lock:
+            super().fork_work_horse(*args, **kwargs)
 
     def execute_job(self, job: Job, queue: Queue) -> Any:
         # Set before the work horse forks, so the horse's lines carry the id too.
@@ -36,6 +57,31 @@ class AppWorker(Worker):
             return super().perform_job(*args, **kwargs)
 
 
+class Ticker(threading.Thread):
+    """Claims and enqueues each due tick; any number of workers run one."""
+
+    def __init__(self, worker: AppWorker) -> None:
+        super().__init__(name=f"ticker-{worker.name}", daemon=True)
+        self.worker = worker
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        app = self.worker.app
+        while not self.stopping.is_set():
+            try:
+                with self.worker.fork_lock, app.app_context():
+                    try:
+                        tick_due_jobs(self.worker.name)
+                    finally:
+                        app.extensions["database"].engine.dispose()
+                    wait = seconds_to_next_tick()
+            except Exception:
+                log.exception("ticker round failed; trying again in %ss", RETRY_AFTER)
+                wait = RETRY_AFTER
+            # A hair past the boundary, so the tick computed on waking is the new one.
+            self.stopping.wait(max(wait, 0) + 0.01)
+
+
 def run_worker(
     app: Flask, queues: tuple[str, ...] = QUEUES, with_scheduler: bool = True, burst: bool = False
 ) -> None:
@@ -47,13 +93,19 @@ def run_worker(
     configure_mappers()
     with app.app_context():
         connection = redis()
-        if with_scheduler:
-            ensure_scheduled()
         worker = AppWorker(
             [Queue(name, connection=connection) for name in queues], connection=connection, app=app
         )
-        worker.work(
-            with_scheduler=with_scheduler,
-            burst=burst,
-            logging_level=app.config["SETTINGS"].log_level,
-        )
+        ticker = Ticker(worker) if with_scheduler else None
+        if ticker is not None:
+            ticker.start()
+        try:
+            # RQ's own scheduler stays off: timed work is ticked from the database.
+            worker.work(
+                with_scheduler=False,
+                burst=burst,
+                logging_level=app.config["SETTINGS"].log_level,
+            )
+        finally:
+            if ticker is not None:
+                ticker.stopping.set()

@@ -2,13 +2,19 @@
 
 1. Claim: a compare-and-set UPDATE moves the row to `sending` with a lease; only one
    worker can win it, on SQLite and PostgreSQL alike. The claim is committed before
-   any outside I/O, and the session is closed while the provider is talking.
+   any outside I/O, and no transaction is open while the provider is talking.
 2. Send. On a retry (attempts > 1) the provider is first asked whether it already has
    this notice (Twilio: the Messages list; file backends: the file), so a worker killed
    after the provider accepted does not cause a second copy.
-3. Mark sent, or schedule a retry with exponential backoff, or fail for good.
+3. SMTP cannot be asked, so its window is kept narrow and on the record (`Handover`):
+   just before DATA the row is marked `handed_over_at` (refused if the lease was lost
+   meanwhile), and the server's 250 is committed as `sent` at once, before QUIT.
+4. Mark sent, or schedule a retry with exponential backoff, or fail for good.
 A worker that dies mid-send leaves the row `sending`; when the lease ends the sweeper
-hands it to another worker, which reconciles as in 2.
+hands it to another worker, which reconciles as in 2. An e-mail left `sending` with
+`handed_over_at` set (or whose connection broke during DATA) may have been delivered:
+EMAIL_UNCERTAIN_POLICY=resend sends it again (at least once), `hold` marks it
+`uncertain` for staff to release or drop (at most once; `service.notifications.uncertain`).
 """
 
 from __future__ import annotations
@@ -20,11 +26,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case
 from service.conversations.addresses import reply_address
 from service.core.config import Settings
+from service.core.db import utcnow
 from service.notifications.backends import (
     EmailMessage,
     FileEmailBackend,
@@ -34,10 +42,11 @@ from service.notifications.backends import (
     SmsMessage,
     SmtpEmailBackend,
     TwilioSmsBackend,
+    UncertainSendError,
 )
 from service.notifications.consent import suppression_reason
 from service.notifications.models import CLAIMABLE, Channel, NoticeStatus, Notification
-from service.notifications.quiet_hours import sms_quiet_until
+from service.notifications.quiet_hours import sms_quiet_until, superseded, superseded_by
 from service.notifications.rendering import STAFF_EVENTS
 from service.storefronts.models import Storefront
 
@@ -81,6 +90,7 @@ def claim(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | No
             status=NoticeStatus.sending,
             attempts=Notification.attempts + 1,
             locked_until=now + lease,
+            handed_over_at=None,
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
@@ -105,7 +115,8 @@ def claim(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | No
 def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | None:
     """Reasons not to send a due notice now, decided again at send time: an SMS that
     became due inside quiet hours (a late retry, a Redis outage) waits for the morning,
-    and one whose customer replied STOP meanwhile is suppressed."""
+    one whose customer replied STOP meanwhile is suppressed, and a deferred one that a
+    later SMS of its case superseded is suppressed as such."""
     row = session.get(Notification, notice_id)
     if row is None or row.channel != Channel.sms or row.status not in CLAIMABLE:
         return None
@@ -117,12 +128,93 @@ def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | No
         row.status, row.last_error, row.updated_at = NoticeStatus.suppressed, reason, now
         session.commit()
         return "suppressed"
+    if row.status == NoticeStatus.deferred and (later := superseded_by(session, row)):
+        row.status, row.last_error, row.updated_at = NoticeStatus.suppressed, superseded(later), now
+        session.commit()
+        return "suppressed: superseded"
     wait = sms_quiet_until(now, customer, session.get(Storefront, case.storefront_id))
     if wait is None:
         return None
     row.status, row.scheduled_for, row.updated_at = NoticeStatus.deferred, wait, now
     session.commit()
     return "deferred: quiet hours"
+
+
+UNCERTAIN_AFTER_DEATH = (
+    "uncertain: the worker stopped after handing the e-mail to the SMTP server; "
+    "it may have been delivered"
+)
+
+
+def hold_uncertain(session: Session, notice_id: uuid.UUID, now: datetime) -> str | None:
+    """Under EMAIL_UNCERTAIN_POLICY=hold, an e-mail whose worker died after DATA began
+    (its lease ran out with `handed_over_at` still set) is held as `uncertain`."""
+    if current_app.config["SETTINGS"].email_uncertain_policy != "hold":
+        return None
+    held = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notice_id,
+            Notification.channel == Channel.email,
+            Notification.status == NoticeStatus.sending,
+            Notification.locked_until < now,
+            Notification.handed_over_at.is_not(None),
+        )
+        .values(
+            status=NoticeStatus.uncertain,
+            locked_until=None,
+            last_error=UNCERTAIN_AFTER_DEATH,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return "held: uncertain" if held else None
+
+
+class LeaseLost(Exception):
+    """Another worker took the notice over while this one was slow: do not hand it over."""
+
+
+class Handover:
+    """Records an e-mail's SMTP transaction on its row as it happens (step 3), in the
+    job's second session (opened after the claim's was closed)."""
+
+    def __init__(self, session: Session, notice: Claimed) -> None:
+        self.session = session
+        self.notice = notice
+        self.sent = False
+
+    def _ours(self):
+        return and_(
+            Notification.id == self.notice.id,
+            Notification.status == NoticeStatus.sending,
+            Notification.attempts == self.notice.attempts,
+        )
+
+    def before_data(self) -> None:
+        now = utcnow()
+        marked = self.session.execute(
+            update(Notification)
+            .where(self._ours(), Notification.locked_until >= now)
+            .values(handed_over_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        self.session.commit()
+        if marked != 1:
+            raise LeaseLost(f"notice {self.notice.id}: lease lost before DATA")
+
+    def accepted(self, provider_id: str) -> None:
+        try:
+            finish(self.session, self.notice, provider_id, None, utcnow())
+            self.sent = True
+        except SQLAlchemyError:
+            # Sent, but not on the record: marked after QUIT, or left to the lease.
+            log.warning("notice %s accepted but not yet marked sent", self.notice.id)
+            try:
+                self.session.rollback()
+            except SQLAlchemyError:
+                self.session.invalidate()
 
 
 def email_backend() -> SmtpEmailBackend | FileEmailBackend:
@@ -165,8 +257,9 @@ def _make_sms_backend(settings: Settings) -> TwilioSmsBackend | FileSmsBackend:
     return FileSmsBackend(settings.instance_dir / "outbox" / "sms")
 
 
-def send(notice: Claimed) -> str:
-    """Hand the notice to its provider; returns the provider's message id."""
+def send(notice: Claimed, handover: Handover | None = None) -> str:
+    """Hand the notice to its provider; returns the provider's message id. An SMTP
+    send reports its progress to `handover`."""
     if notice.channel == Channel.email:
         backend = email_backend()
         message = EmailMessage(
@@ -187,6 +280,8 @@ def send(notice: Claimed) -> str:
         if already:
             log.info("notice %s was already accepted as %s; not sending again", notice.id, already)
             return already
+    if handover is not None and isinstance(backend, SmtpEmailBackend):
+        return backend.send(message, handover=handover)
     return backend.send(message)
 
 
@@ -198,7 +293,7 @@ def finish(
     now: datetime,
 ) -> NoticeStatus:
     settings = current_app.config["SETTINGS"]
-    values: dict = {"locked_until": None, "updated_at": now}
+    values: dict = {"locked_until": None, "handed_over_at": None, "updated_at": now}
     if error is None:
         values |= {
             "status": NoticeStatus.sent,
@@ -206,6 +301,8 @@ def finish(
             "sent_at": now,
             "last_error": None,
         }
+    elif isinstance(error, UncertainSendError) and settings.email_uncertain_policy == "hold":
+        values |= {"status": NoticeStatus.uncertain, "last_error": _describe(error)}
     elif isinstance(error, PermanentSendError) or notice.attempts >= settings.notice_max_attempts:
         values |= {"status": NoticeStatus.failed, "last_error": _describe(error)}
     else:
@@ -227,7 +324,13 @@ def finish(
 
 def _describe(error: SendError) -> str:
     code = getattr(error, "code", None)
-    kind = "permanent" if isinstance(error, PermanentSendError) else "transient"
+    kind = (
+        "permanent"
+        if isinstance(error, PermanentSendError)
+        else "uncertain"
+        if isinstance(error, UncertainSendError)
+        else "transient"
+    )
     return f"{kind}{f' [{code}]' if code else ''}: {error}"
 
 

@@ -30,8 +30,12 @@ class NoticeStatus(enum.StrEnum):
     sent = "sent"
     #: Gave up: a permanent error, or too many transient ones.
     failed = "failed"
-    #: Not sent on purpose (no consent, STOP, no address); `last_error` says why.
+    #: Not sent on purpose (no consent, STOP, no address, superseded by a later SMS of
+    #: the case, dropped by staff); `last_error` says why.
     suppressed = "suppressed"
+    #: An e-mail whose last attempt may have reached the SMTP server, held for staff to
+    #: release (send again) or drop (EMAIL_UNCERTAIN_POLICY=hold).
+    uncertain = "uncertain"
 
 
 #: Statuses a worker may claim (deferred ones only once due).
@@ -67,6 +71,10 @@ class Notification(IdMixin, Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
     scheduled_for: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+    #: Set just before an attempt hands the e-mail to the SMTP server (DATA) and cleared
+    #: by every claim: still set on a row whose worker died, it means that attempt may
+    #: have been delivered.
+    handed_over_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

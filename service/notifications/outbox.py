@@ -3,7 +3,8 @@ transaction as the change they report, and handed to RQ only after it commits
 (`service.notifications.jobs`).
 
 Every decision about a notice is made here and recorded on its row: rendered text,
-consent (suppressed, with the reason), quiet hours (deferred to the morning).
+consent (suppressed, with the reason), quiet hours (deferred to the morning), and a
+new SMS superseding the case's SMS still deferred (`quiet_hours.supersede_waiting`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from service.links import customer_link
 from service.notifications.consent import suppression_reason
 from service.notifications.jobs import enqueue_after_commit
 from service.notifications.models import Channel, NoticeStatus, Notification
-from service.notifications.quiet_hours import sms_quiet_until
+from service.notifications.quiet_hours import sms_quiet_until, supersede_waiting
 from service.notifications.rendering import (
     CUSTOMER_EVENTS,
     NoticeContext,
@@ -75,6 +76,9 @@ def write_customer_notices(
     ]
     session.add_all(rows)
     session.flush()
+    for row in rows:
+        if row.channel == Channel.sms:
+            supersede_waiting(session, row, now)
     enqueue_after_commit(row.id for row in rows if row.status == NoticeStatus.pending)
     return rows
 

@@ -1,21 +1,27 @@
-"""Notices over HTTP: their delivery status per case (API), and the SMS provider's
-inbound-message webhook that honours STOP / START."""
+"""Notices over HTTP: their delivery status per case (API), the staff's decision on an
+uncertain e-mail, and the SMS provider's inbound-message webhook that honours STOP /
+START."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import uuid
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
+from flask_smorest import abort
 from sqlalchemy import select
 
-from service.cases.routes import case_or_404
+from service.cases.routes import STAFF_ONLY, case_or_404
 from service.conversations.inbound import receive_sms
 from service.core import db
-from service.core.api import Blueprint
+from service.core.api import Blueprint, transaction
+from service.core.auth import require_staff
+from service.core.db import utcnow
+from service.notifications import uncertain
 from service.notifications.consent import apply_sms_keyword
 from service.notifications.models import Notification
 from service.notifications.schemas import NotificationSchema
@@ -38,6 +44,43 @@ class NotificationViews(MethodView):
                 .order_by(Notification.created_at, Notification.channel)
             )
         )
+
+
+DECISIONS = {"release": uncertain.release, "drop": uncertain.drop}
+
+
+def _decision_view(name: str):
+    decide = DECISIONS[name]
+
+    @blp.auth_required
+    @blp.alt_response(403, description=STAFF_ONLY)
+    @blp.alt_response(409, description="The notice is not held as uncertain")
+    @transaction
+    @blp.response(200, NotificationSchema)
+    def view(case_ref: str, notice_id: uuid.UUID) -> Notification:
+        case = case_or_404(case_ref, for_update=True)
+        require_staff()
+        try:
+            return decide(db.session(), case, notice_id, g.principal.actor, utcnow())
+        except uncertain.NoticeNotFound:
+            abort(404, message=f"No notice {notice_id} on case {case.number}.")
+        except uncertain.NotUncertain as error:
+            abort(409, message=str(error))
+
+    view.__doc__ = {
+        "release": "Send an uncertain e-mail again (staff; it may reach the customer twice)",
+        "drop": "Never send an uncertain e-mail again (staff; the uncertain attempt stands)",
+    }[name]
+    view.__name__ = f"{name}_notice"
+    return view
+
+
+for _name in DECISIONS:
+    blp.route(
+        f"/<string:case_ref>/notifications/<uuid:notice_id>/{_name}",
+        methods=["POST"],
+        endpoint=f"{_name}_notice",
+    )(_decision_view(_name))
 
 
 def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:

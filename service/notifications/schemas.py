@@ -12,7 +12,14 @@ class NotificationSchema(Schema):
     template = ma.fields.String(metadata={"description": "The event the notice reports"})
     locale = ma.fields.String()
     recipient = ma.fields.String(allow_none=True)
-    status = ma.fields.Enum(NoticeStatus, by_value=True)
+    status = ma.fields.Enum(
+        NoticeStatus,
+        by_value=True,
+        metadata={
+            "description": "`uncertain`: an e-mail that may have reached the mail server, "
+            "held for staff to release or drop (EMAIL_UNCERTAIN_POLICY=hold)"
+        },
+    )
     attempts = ma.fields.Integer()
     last_error = ma.fields.String(
         allow_none=True, metadata={"description": "Last failure, or why it was suppressed"}

@@ -10,16 +10,8 @@ from flask.testing import FlaskClient
 
 from service.conversations.routes import SIGNATURE_HEADER, inbound_signature
 
-# The live set-up of the notices' end-to-end tests: a committing app, worker processes,
-# aiosmtpd and a loopback Twilio.
-from tests.notifications.test_delivery import (  # noqa: F401
-    live,
-    redis_url,
-    smtp,
-    twilio,
-    web,
-    worker,
-)
+# The live set-up of the notices' end-to-end tests (a committing app, worker processes,
+# aiosmtpd and a loopback Twilio) comes from tests/live.py, a plugin of tests/conftest.py.
 
 REPLY_DOMAIN = "reply.shop.example"
 SECRET = "inbound-test-secret"

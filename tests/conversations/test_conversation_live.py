@@ -28,7 +28,7 @@ from service.storefronts.keys import create_storefront, issue_key
 from tests.conftest import case_payload
 from tests.conversations.dovecot import Imap, running_dovecot
 from tests.conversations.mail import reply
-from tests.notifications.test_delivery import wait_until
+from tests.live import wait_until
 
 REPLY_DOMAIN = "reply.acme.example"
 SECRET = "live-inbound-secret"

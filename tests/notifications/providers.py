@@ -1,6 +1,9 @@
 """Loopback stand-ins for the outside providers, checking requests as documented.
 
-- `SmtpSink`: a real SMTP server (aiosmtpd) that keeps what it accepted.
+- `SmtpSink`: a real SMTP server (aiosmtpd) that keeps what it accepted. Behaviour per
+  message can be scripted: accept and then stall before answering (to kill a worker
+  that the server already has the message from), or hang up instead of answering; and
+  hooks can look at the outbox when DATA arrives and when the client says QUIT.
 - `TwilioSink`: an HTTP server speaking Twilio's Messages API: `POST .../Messages.json`
   (Basic auth with the account SID and auth token, form-encoded To/From/Body) answers
   201 with a Message resource; `GET .../Messages.json?To=&DateSent>=` lists messages.
@@ -10,13 +13,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -43,16 +47,40 @@ class _SmtpHandler:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        sink = self.sink
         message = message_from_bytes(envelope.content, policy=policy.default)
-        with self.sink.lock:
-            self.sink.messages.append(message)
+        if sink.on_data is not None:
+            await asyncio.get_running_loop().run_in_executor(None, sink.on_data, message)
+        with sink.lock:
+            sink.messages.append(message)
+            behaviour = sink.script.pop(0) if sink.script else "ok"
+        if behaviour == "stall":
+            # Accepted, but the answer never reaches the client (it gets killed).
+            sink.stalled.set()
+            await asyncio.get_running_loop().run_in_executor(None, sink.release.wait, 60)
+        elif behaviour == "hang up":
+            server.transport.close()
         return "250 Message accepted"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.on_quit is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.sink.on_quit)
+        return "221 Bye"
 
 
 class SmtpSink:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.messages: list[EmailMessage] = []
+        #: Behaviours for the next messages, consumed in order: "ok", "stall", "hang up"
+        #: (the message is kept in every case: the server has it).
+        self.script: list[str] = []
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+        #: Called with each message as its DATA ends, before the server answers.
+        self.on_data: Callable[[EmailMessage], None] | None = None
+        #: Called when a client says QUIT, before the server answers.
+        self.on_quit: Callable[[], None] | None = None
         self.port = free_port()
         self.controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port)
 
@@ -235,4 +263,5 @@ def running_smtp() -> Iterator[SmtpSink]:
     try:
         yield sink
     finally:
+        sink.release.set()
         sink.controller.stop()

@@ -3,227 +3,19 @@ server), aiosmtpd on loopback for email, and a loopback Twilio for SMS."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from rq import Queue
-from sqlalchemy import delete, select
 
-from service import create_app
-from service.core.config import PROJECT_ROOT
-from service.core.redis_conn import redis
-from service.notifications.jobs import sweep_outbox
+from service.cases.models import Case
+from service.core.db import utcnow
 from service.notifications.models import NoticeStatus, Notification
-from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
-from tests.conftest import TEST_REDIS_URL, case_payload
-from tests.notifications.providers import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    FROM_NUMBER,
-    SmtpSink,
-    TwilioSink,
-    running_smtp,
-    running_twilio,
-)
-
-DONE = {NoticeStatus.sent, NoticeStatus.failed, NoticeStatus.suppressed}
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with running_smtp() as sink:
-        yield sink
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioSink]:
-    with running_twilio() as sink:
-        yield sink
-    assert sink.problems == []
-
-
-@pytest.fixture
-def redis_url(app) -> str:
-    """A URL every process can reach: the Redis server, or the embedded one's socket."""
-    if TEST_REDIS_URL:
-        return TEST_REDIS_URL
-    with app.app_context():
-        return f"unix://{redis().socket_file}"
-
-
-@pytest.fixture
-def live(app, database_url, instance_dir, smtp, twilio, redis_url, tmp_path) -> Iterator[dict]:
-    """Settings shared by the web app under test and its worker processes."""
-    settings = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "INSTANCE_DIR": str(tmp_path / "instance"),
-        "SECRET_KEY": "live-secret",
-        "PUBLIC_BASE_URL": "https://help.example.com",
-        "EMAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp.port),
-        "SMTP_SECURITY": "none",
-        "EMAIL_FROM": "Service <service@shop.example>",
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM": FROM_NUMBER,
-        "TWILIO_BASE_URL": twilio.base_url,
-        "NOTICE_LEASE_SECONDS": "3",
-        "NOTICE_RETRY_SECONDS": "1",
-    }
-    for name in ("notifications", "default"):
-        Queue(name, connection=_redis_for(redis_url, app)).empty()
-    yield settings
-
-
-def _redis_for(url: str, app):
-    from redis import Redis
-
-    if url.startswith("unix://"):
-        with app.app_context():
-            return redis()
-    return Redis.from_url(url)
-
-
-def _app_from(settings: dict, **overrides) -> object:
-    mapping = {
-        "database_url": settings["DATABASE_URL"],
-        "redis_url": settings["REDIS_URL"],
-        "instance_dir": settings["INSTANCE_DIR"],
-        "secret_key": settings["SECRET_KEY"],
-        "public_base_url": settings["PUBLIC_BASE_URL"],
-        "email_backend": "smtp",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": int(settings["SMTP_PORT"]),
-        "smtp_security": "none",
-        "email_from": settings["EMAIL_FROM"],
-        "sms_backend": "twilio",
-        "twilio_account_sid": ACCOUNT_SID,
-        "twilio_auth_token": AUTH_TOKEN,
-        "twilio_from": FROM_NUMBER,
-        "twilio_base_url": settings["TWILIO_BASE_URL"],
-        "notice_lease_seconds": 3,
-        "notice_retry_seconds": 1,
-    }
-    return create_app(**(mapping | overrides))
-
-
-@pytest.fixture
-def web(live) -> Iterator[Callable[..., object]]:
-    """Apps that commit for real; the storefront they create is removed afterwards."""
-    made = []
-
-    def make(**overrides):
-        made.append(_app_from(live, **overrides))
-        return made[-1]
-
-    yield make
-    for app in made:
-        database = app.extensions["database"]
-        with database.sessionmaker() as session:
-            session.execute(delete(Storefront).where(Storefront.slug.like("live-%")))
-            session.commit()
-        database.engine.dispose()
-
-
-@pytest.fixture
-def worker(live, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
-    """Start real worker processes (`python worker.py`); killed at the end, their log
-    printed (pytest shows it when a test fails)."""
-    processes: list[subprocess.Popen] = []
-    log = tmp_path / "worker.log"
-
-    def start() -> subprocess.Popen:
-        env = {**os.environ, **live}
-        with log.open("ab") as output:
-            process = subprocess.Popen(
-                [sys.executable, str(PROJECT_ROOT / "worker.py"), "--no-scheduler"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                start_new_session=True,  # its own process group: SIGKILL reaches the horse
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        kill(process)
-    if log.exists():
-        print(log.read_text(errors="replace")[-5000:])
-
-
-def kill(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def seed(app, locale: str = "en") -> tuple[dict, str]:
-    database = app.extensions["database"]
-    with database.sessionmaker() as session:
-        # No quiet window: these tests run at any hour (quiet hours are tested on their own).
-        storefront = create_storefront(
-            session,
-            "Acme Gadgets",
-            f"live-{uuid.uuid4().hex[:8]}",
-            case_prefix="AG",
-            quiet_start_hour=0,
-            quiet_end_hour=0,
-        )
-        _row, key = issue_key(session, storefront)
-        session.commit()
-    customer = {
-        "name": "Li Wei" if locale == "zh-CN" else "Jane Doe",
-        "email": "customer@example.com",
-        "phone": "+8613800138000",
-        "locale": locale,
-        "time_zone": "Asia/Shanghai",
-    }
-    return case_payload(customer=customer), key
-
-
-def notices(app, case_id: str) -> list[Notification]:
-    with app.extensions["database"].sessionmaker() as session:
-        return list(
-            session.scalars(
-                select(Notification)
-                .where(Notification.case_id == uuid.UUID(case_id))
-                .order_by(Notification.channel)
-            )
-        )
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
-def open_case(app, payload: dict, key: str) -> dict:
-    response = app.test_client().post(
-        "/api/v1/cases", json=payload, headers={"Authorization": f"Bearer {key}"}
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def sweep(app) -> int:
-    with app.app_context():
-        return sweep_outbox()
+from tests.live import DONE, desk, kill, notices, open_case, seed, sweep, wait_until
+from tests.notifications.providers import FROM_NUMBER
 
 
 @pytest.mark.parametrize(
@@ -361,3 +153,53 @@ def test_notices_are_listed_on_the_case(web, worker, smtp, twilio):
         ("sms", "open", "sent", 1),
     ]
     assert all(n["sent_at"] for n in listed)
+
+
+def test_four_transitions_in_quiet_hours_bring_one_sms_in_the_morning_the_latest(
+    web, worker, smtp, twilio
+):
+    from tests.cases.lifecycle_paths import body_for
+
+    app = web()
+    hour = datetime.now(ZoneInfo("Asia/Shanghai")).hour
+    # A quiet window the present hour sits well inside: it is night for this customer.
+    night = {"quiet_start_hour": (hour - 1) % 24, "quiet_end_hour": (hour + 2) % 24}
+    payload, key = seed(app, **night)
+    worker(scheduler=True, SWEEP_OUTBOX_SECONDS="1")
+    case = open_case(app, payload, key)
+    headers, staff_id = desk(app, case["id"])
+    client = app.test_client()
+    for action in ("request_item", "receive", "diagnose", "send_quote"):
+        current = client.get(f"/api/v1/cases/{case['id']}", headers=headers)
+        body = body_for(action, current.get_json(), staff_id)
+        answer = client.post(
+            f"/api/v1/cases/{case['id']}/actions/{action}",
+            json=body,
+            headers={**headers, "If-Match": current.headers["ETag"]},
+        )
+        assert answer.status_code == 200, answer.get_json()
+    assert len(smtp.wait_for(5)) == 5  # every e-mail went at once
+    texts = [n for n in notices(app, case["id"]) if n.channel.value == "sms"]
+    assert [n.status for n in texts] == [NoticeStatus.suppressed] * 4 + [NoticeStatus.deferred]
+    assert all(n.last_error.startswith("superseded by a later SMS") for n in texts[:4])
+
+    # Morning: the outbox knows it only as the deferred row's `scheduled_for`, and the
+    # send-time check as the storefront's window; move both on, not the code's clock.
+    database = app.extensions["database"]
+    with database.sessionmaker() as session:
+        storefront_id = session.get(Case, uuid.UUID(case["id"])).storefront_id
+        storefront = session.get(Storefront, storefront_id)
+        storefront.quiet_start_hour = storefront.quiet_end_hour = 0
+        session.get(Notification, texts[4].id).scheduled_for = utcnow()
+        session.commit()
+    latest = texts[4].id
+
+    def latest_status() -> NoticeStatus:
+        return next(n for n in notices(app, case["id"]) if n.id == latest).status
+
+    wait_until(lambda: latest_status() == NoticeStatus.sent)
+    assert len(twilio.messages) == 1
+    assert "/c/quote/" in twilio.messages[0].body  # the latest: decide on the quote
+    assert [n.status for n in notices(app, case["id"]) if n.channel.value == "sms"][:4] == [
+        NoticeStatus.suppressed
+    ] * 4

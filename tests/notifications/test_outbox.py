@@ -197,3 +197,151 @@ def test_the_notice_list_shows_status_and_reasons(client, tenant, open_case):
         ("sms", "suppressed", "no phone number"),
     ]
     assert listed[0]["status"] in ("pending", "queued")
+
+
+def _quiet_now_window() -> dict[str, int]:
+    """A storefront quiet window the present hour in Shanghai sits well inside."""
+    hour = datetime.now(SHANGHAI).hour
+    return {"quiet_start_hour": (hour - 1) % 24, "quiet_end_hour": (hour + 2) % 24}
+
+
+def test_four_transitions_at_night_leave_one_sms_for_the_morning_the_others_superseded(
+    client, create_tenant, admin, technician, act, db_session
+):
+    from tests.cases.lifecycle_paths import body_for
+
+    shop = create_tenant(**_quiet_now_window())
+    case = client.post("/api/v1/cases", json=case_payload(), headers=shop.headers).get_json()
+    for action in ("request_item", "receive", "diagnose", "send_quote"):
+        current = client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()
+        body = body_for(action, current, str(technician.user.id))
+        assert act(case["id"], action, body, admin.headers).status_code == 200
+
+    notices = rows(db_session, case["id"])
+    texts = [n for n in notices if n.channel.value == "sms"]
+    assert [n.template for n in texts] == [
+        "open",
+        "request_item",
+        "receive",
+        "diagnose",
+        "send_quote",
+    ]
+    *earlier, latest = texts
+    assert (latest.status, latest.last_error) == (NoticeStatus.deferred, None)
+    assert latest.scheduled_for > latest.created_at  # waits for the morning
+    # Each was superseded when the next one was written.
+    assert [(n.status, n.last_error) for n in earlier] == [
+        (NoticeStatus.suppressed, f"superseded by a later SMS ({later.template})")
+        for later in texts[1:]
+    ]
+    # E-mail is not coalesced: every step went at its hour.
+    emails = [n for n in notices if n.channel.value == "email"]
+    assert len(emails) == 5
+    assert {n.status for n in emails} <= {NoticeStatus.pending, NoticeStatus.queued}
+
+
+def test_an_sms_deferred_at_send_time_is_superseded_by_a_later_one_in_the_morning(
+    app, open_case, db_session
+):
+    from service.notifications.delivery import hold_back
+
+    case = open_case()  # a Shanghai customer; the default window is 21:00-08:00
+    first = next(n for n in rows(db_session, case["id"]) if n.channel.value == "sms")
+    # Its job has not run yet (Redis was down, say), whatever the hour is now.
+    first.status, first.scheduled_for = NoticeStatus.pending, first.created_at
+    db_session.commit()
+    # A later SMS of the case, written at night.
+    at_21_05 = datetime(2027, 1, 11, 21, 5, tzinfo=SHANGHAI).astimezone(UTC)
+    with app.app_context():
+        _staff_transition_at(db_session, case["id"], at_21_05)
+    db_session.refresh(first)
+    assert first.template == "open" and first.status == NoticeStatus.pending
+    with app.app_context():
+        # ... so the night's send-time check defers it, and the morning's suppresses it.
+        assert hold_back(db_session, first.id, at_21_05) == "deferred: quiet hours"
+        morning = datetime(2027, 1, 12, 8, 0, tzinfo=SHANGHAI).astimezone(UTC)
+        assert hold_back(db_session, first.id, morning) == "suppressed: superseded"
+    db_session.refresh(first)
+    assert (first.status, first.last_error) == (
+        NoticeStatus.suppressed,
+        "superseded by a later SMS (request_item)",
+    )
+
+
+@pytest.fixture
+def uncertain_email(open_case, db_session) -> tuple[dict, Notification]:
+    case = open_case()
+    email = rows(db_session, case["id"])[0]
+    email.status, email.last_error = NoticeStatus.uncertain, "uncertain: may have been delivered"
+    db_session.commit()
+    return case, email
+
+
+def test_staff_release_an_uncertain_email_to_be_sent_again(
+    client, admin, uncertain_email, db_session
+):
+    case, email = uncertain_email
+    url = f"/api/v1/cases/{case['id']}/notifications/{email.id}/release"
+    response = client.post(url, headers=admin.headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] in ("pending", "queued")
+    assert response.get_json()["last_error"] == "released by Ada Admin: sent again"
+    again = client.post(url, headers=admin.headers)
+    assert again.status_code == 409
+    assert again.get_json()["message"].startswith("The notice is ")
+
+
+@pytest.mark.parametrize("decision", ["release", "drop"])
+def test_a_storefront_cannot_decide_on_an_uncertain_email(
+    client, tenant, uncertain_email, db_session, decision
+):
+    case, email = uncertain_email
+    response = client.post(
+        f"/api/v1/cases/{case['id']}/notifications/{email.id}/{decision}", headers=tenant.headers
+    )
+    assert response.status_code == 403
+    db_session.refresh(email)
+    assert email.status == NoticeStatus.uncertain
+
+
+def test_deciding_on_a_notice_that_is_not_uncertain_or_not_the_cases_is_refused(
+    client, admin, open_case, uncertain_email, db_session
+):
+    case, email = uncertain_email
+    sms = rows(db_session, case["id"])[1]
+    other = open_case()
+    base = f"/api/v1/cases/{case['id']}/notifications"
+    not_held = client.post(f"{base}/{sms.id}/drop", headers=admin.headers)
+    assert not_held.status_code == 409 and sms.status.value in not_held.get_json()["message"]
+    elsewhere = client.post(
+        f"/api/v1/cases/{other['id']}/notifications/{email.id}/drop", headers=admin.headers
+    )
+    assert elsewhere.status_code == 404
+    unknown = client.post(f"{base}/{uuid.uuid4()}/drop", headers=admin.headers)
+    assert unknown.status_code == 404
+    db_session.refresh(email)
+    assert email.status == NoticeStatus.uncertain
+
+
+def test_a_staff_message_waiting_out_the_night_is_not_superseded_by_a_later_status_sms(
+    client, create_tenant, admin, technician, act, db_session
+):
+    from tests.cases.lifecycle_paths import body_for
+
+    shop = create_tenant(**_quiet_now_window())
+    case = client.post("/api/v1/cases", json=case_payload(), headers=shop.headers).get_json()
+    written = client.post(
+        f"/api/v1/cases/{case['id']}/messages",
+        json={"channels": ["sms"], "body": "We have a courier slot tomorrow at 10."},
+        headers=admin.headers,
+    )
+    assert written.status_code == 201, written.get_json()
+    current = client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()
+    body = body_for("request_item", current, str(technician.user.id))
+    assert act(case["id"], "request_item", body, admin.headers).status_code == 200
+
+    texts = {n.template: n for n in rows(db_session, case["id"]) if n.channel.value == "sms"}
+    # The status SMS coalesce among themselves; the person's message still goes.
+    assert (texts["message"].status, texts["message"].last_error) == (NoticeStatus.deferred, None)
+    assert texts["open"].status == NoticeStatus.suppressed
+    assert texts["request_item"].status == NoticeStatus.deferred

@@ -10,10 +10,12 @@ backends write one file per key.
 
 from service.notifications.backends.base import (
     EmailMessage,
+    Handover,
     PermanentSendError,
     SendError,
     SmsMessage,
     TransientSendError,
+    UncertainSendError,
 )
 from service.notifications.backends.files import FileEmailBackend, FileSmsBackend
 from service.notifications.backends.smtp import SmtpEmailBackend, message_id_for
@@ -23,11 +25,13 @@ __all__ = [
     "EmailMessage",
     "FileEmailBackend",
     "FileSmsBackend",
+    "Handover",
     "PermanentSendError",
     "SendError",
     "SmsMessage",
     "SmtpEmailBackend",
     "TransientSendError",
     "TwilioSmsBackend",
+    "UncertainSendError",
     "message_id_for",
 ]

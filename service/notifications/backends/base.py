@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class SendError(Exception):
@@ -23,6 +24,22 @@ class TransientSendError(SendError):
 
 class PermanentSendError(SendError):
     """Retrying cannot help: the recipient or the message itself was rejected."""
+
+
+class UncertainSendError(TransientSendError):
+    """The connection broke after the message was handed over (SMTP: after DATA began)
+    and before the server answered: it may have been delivered, and cannot be asked."""
+
+
+class Handover(Protocol):
+    """Told about an e-mail's SMTP transaction as it happens, so the outbox can record
+    it at once (`service.notifications.delivery.Handover`)."""
+
+    def before_data(self) -> None:
+        """The message is about to be handed to the server; raising aborts the send."""
+
+    def accepted(self, provider_id: str) -> None:
+        """The server answered 250: it has the message. Must not raise."""
 
 
 @dataclass(frozen=True)

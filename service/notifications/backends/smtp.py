@@ -11,6 +11,7 @@ import hashlib
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.message import EmailMessage as MimeMessage
@@ -19,9 +20,11 @@ from typing import Final, Literal
 
 from service.notifications.backends.base import (
     EmailMessage,
+    Handover,
     PermanentSendError,
     SendError,
     TransientSendError,
+    UncertainSendError,
 )
 
 # RFC 5322 dot-atom: the only form of an idempotency key that can sit in a Message-ID as is.
@@ -149,13 +152,26 @@ class SmtpEmailBackend:
         """SMTP cannot tell; the caller sends again."""
         return None
 
-    def send(self, msg: EmailMessage) -> str:
-        """Send one email; return the Message-ID header it carried."""
+    def send(self, msg: EmailMessage, handover: Handover | None = None) -> str:
+        """Send one email; return the Message-ID header it carried.
+
+        A `handover` is told just before DATA and as soon as the server's 250 arrives,
+        before QUIT. A connection lost between the two is an `UncertainSendError`.
+        """
         message_id = message_id_for(msg.idempotency_key, self.message_id_domain)
         mime = build_mime(msg, self.from_addr, message_id, readable=False)
+        data_began = False
+
+        def began() -> None:
+            nonlocal data_began
+            if handover is not None:
+                handover.before_data()
+            data_began = True
+
         try:
             smtp = self._connect()
             try:
+                _watch_data(smtp, began, lambda: handover and handover.accepted(message_id))
                 smtp.send_message(mime, from_addr=self.from_addr, to_addrs=[msg.to])
             finally:
                 try:
@@ -183,6 +199,27 @@ class SmtpEmailBackend:
         except smtplib.SMTPNotSupportedError as exc:
             raise TransientSendError(f"SMTP server lacks a required extension: {exc}") from exc
         except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            if data_began:
+                # No answer to DATA: the server may have the message, and cannot be asked.
+                raise UncertainSendError(f"SMTP connection lost during DATA: {exc!r}") from exc
             # Disconnects, refused connections, timeouts, TLS handshakes: all worth retrying.
             raise TransientSendError(f"SMTP connection failed: {exc!r}") from exc
         return message_id
+
+
+def _watch_data(
+    smtp: smtplib.SMTP, before: Callable[[], None], accepted: Callable[[], object]
+) -> None:
+    """Run `before` just before this connection's DATA and `accepted` right after a 250
+    answers it. smtplib's `send_message` keeps its address and SMTPUTF8 handling; only
+    its last step is wrapped."""
+    data = smtp.data
+
+    def watched(payload: bytes | str) -> tuple[int, bytes]:
+        before()
+        code, reply = data(payload)
+        if code == 250:
+            accepted()
+        return code, reply
+
+    smtp.data = watched  # type: ignore[method-assign]
