@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -60,17 +62,24 @@ def test_revoking_an_unknown_prefix_fails(app):
     ],
     ids=["none", "empty bearer", "basic", "wrong key"],
 )
-def test_every_api_route_needs_a_valid_key(app, client, headers):
+def test_every_api_route_needs_a_valid_key(app, client, open_case, tenant, headers):
+    case = open_case()
+    # Real ids, put in by each rule's own converters: the URLs lead to a real case.
+    values = {"case_ref": case["id"], "customer_id": uuid.UUID(case["customer"]["id"])}
+    checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs"):
             continue
-        url = rule.rule.replace("<case_ref>", "X").replace(
-            "<uuid:customer_id>", "00000000-0000-0000-0000-000000000000"
-        )
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
+        _domain, url = rule.build({name: values[name] for name in rule.arguments})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, json={}, headers=headers)
             assert response.status_code == 401, f"{method} {url}"
             assert response.get_json()["code"] == 401
+            # The control: a valid key gets past authentication on the same URL.
+            allowed = client.open(url, method=method, json={}, headers=tenant.headers)
+            assert allowed.status_code != 401, f"{method} {url}"
+            checked += 1
+    assert checked >= 30
 
 
 def test_staff_users_are_created_by_cli_with_a_hashed_password(app, client, db_session):
