@@ -36,17 +36,29 @@ def test_an_action_for_another_kind_is_409(admin, walk, act):
     assert "does not apply to a complaint" in response.get_json()["message"]
 
 
-def test_actions_need_if_match_and_a_stale_etag_is_412(client, admin, walk):
+def test_actions_need_if_match_and_an_etag_taken_before_a_change_is_412(client, admin, walk):
     case = walk(CaseStatus.open)
-    url = f"/api/v1/cases/{case['id']}/actions/cancel"
+    case_url = f"/api/v1/cases/{case['id']}"
+    url = f"{case_url}/actions/cancel"
     missing = client.post(url, json={"reason": "x"}, headers=admin.headers)
     assert missing.status_code == 428
-    stale = client.post(url, json={"reason": "x"}, headers={**admin.headers, "If-Match": '"stale"'})
-    assert stale.status_code == 412
-    assert (
-        client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()["status"]
-        == "open"
+    before = client.get(case_url, headers=admin.headers).headers["ETag"]
+    # A change that leaves the case open (cancel still allowed): only its version moves.
+    changed = client.post(
+        f"{case_url}/assignment",
+        json={"priority": "urgent"},
+        headers={**admin.headers, "If-Match": before},
     )
+    assert changed.status_code == 200, changed.get_json()
+    stale = client.post(url, json={"reason": "x"}, headers={**admin.headers, "If-Match": before})
+    assert stale.status_code == 412
+    current = client.get(case_url, headers=admin.headers)
+    assert current.get_json()["status"] == "open"
+    assert current.headers["ETag"] not in (before, None)
+    fresh = client.post(
+        url, json={"reason": "x"}, headers={**admin.headers, "If-Match": current.headers["ETag"]}
+    )
+    assert fresh.status_code == 200
 
 
 def test_a_storefront_may_cancel_only_before_receipt(client, tenant, admin, walk, act):
@@ -63,13 +75,27 @@ def test_a_storefront_may_cancel_only_before_receipt(client, tenant, admin, walk
     assert by_staff.get_json()["status"] == "cancelled"
 
 
-@pytest.mark.parametrize("action", ["receive", "diagnose", "send_quote", "ship", "close", "reopen"])
-def test_a_storefront_may_not_do_staff_work(tenant, walk, act, action):
-    case = walk(CaseStatus.open)
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("receive", CaseStatus.open),
+        ("diagnose", CaseStatus.received),
+        ("send_quote", CaseStatus.diagnosing),
+        ("ship", CaseStatus.ready_to_ship),
+        ("close", CaseStatus.delivered),
+        ("reopen", CaseStatus.closed),
+    ],
+)
+def test_a_storefront_may_not_do_staff_work(client, tenant, admin, walk, act, action, status):
+    case = walk(status)
+    # The case is where staff may do it: only the role rule can refuse the storefront.
+    as_staff = client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()
+    assert action in as_staff["allowed_actions"]
+    before = timeline(client, case, admin.headers)
     response = act(case["id"], action, body_for(action, case, str(uuid.uuid4())), tenant.headers)
-    assert response.status_code in (403, 409)
-    if action == "receive":
-        assert response.status_code == 403
+    assert response.status_code == 403, response.get_json()
+    assert response.get_json()["message"] == f"A storefront may not {action}."
+    assert timeline(client, case, admin.headers) == before
 
 
 def test_the_case_lists_the_actions_each_caller_may_take(client, tenant, admin, walk):
