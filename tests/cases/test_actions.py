@@ -342,11 +342,20 @@ def test_warranty_repair_needs_no_quote_but_an_expired_warranty_does(admin, walk
     assert "send a quote" in response.get_json()["message"]
 
 
-def test_cancel_and_reopen_need_a_reason(admin, walk, act):
-    case = walk(CaseStatus.open)
-    response = act(case["id"], "cancel", {}, admin.headers)
-    assert response.status_code == 422
-    assert "reason" in response.get_json()["errors"]["json"]
+@pytest.mark.parametrize(("action", "status"), [("cancel", "open"), ("reopen", "closed")])
+def test_cancel_and_reopen_need_a_reason(client, admin, walk, act, action, status):
+    case = walk(CaseStatus(status))
+    before = timeline(client, case, admin.headers)
+    for body in ({}, {"reason": ""}):
+        response = act(case["id"], action, body, admin.headers)
+        assert response.status_code == 422, body
+        assert list(response.get_json()["errors"]["json"]) == ["reason"]
+    assert timeline(client, case, admin.headers) == before
+    done = act(case["id"], action, {"reason": "Customer asked"}, admin.headers)
+    assert done.status_code == 200
+    last = timeline(client, case, admin.headers)[-1]
+    assert (last["action"], last["from_status"]) == (action, status)
+    assert last["data"] == {"reason": "Customer asked"}
 
 
 def test_an_unknown_action_is_404(client, admin, walk):
