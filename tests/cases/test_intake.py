@@ -46,13 +46,15 @@ def test_warranty_override_and_return_window_are_explained(open_case):
         ],
     )
     old_item, recent_item = case["items"]
+    until = date.fromisoformat(old).replace(year=date.fromisoformat(old).year + 2).isoformat()
     assert old_item["warranty"] == {
         "covered": True,
         "months": 24,
-        "until": (
-            date.fromisoformat(old).replace(year=date.fromisoformat(old).year + 2)
-        ).isoformat(),
-        "explanation": old_item["warranty"]["explanation"],
+        "until": until,
+        "explanation": (
+            f"In warranty until {until} (24 months from purchase on {old}): "
+            "repairs are free of charge."
+        ),
     }
     assert old_item["return_window"]["eligible"] is False
     assert "Outside the 7-day return window" in old_item["return_window"]["explanation"]
