@@ -11,7 +11,7 @@ window ends at 08:00 there, 00:00 UTC the next day.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -161,3 +161,57 @@ def test_the_delivery_job_sends_nothing_for_a_customer_who_replied_stop(
     after = set(outbox.glob("*")) if outbox.exists() else set()
     assert after == before
     assert _fresh(db_session, sms).status == NoticeStatus.suppressed
+
+
+# --- claiming (step 1): exact fields, exact edges of the lease -------------------------
+
+
+def _claim(app, db_session, row: Notification, now: datetime):
+    with app.app_context():
+        return delivery.claim(db_session, row.id, now)
+
+
+def test_a_claim_takes_the_notice_with_a_lease_and_counts_the_attempt(app, db_session, written):
+    sms = written[Channel.sms]
+    lease = timedelta(seconds=app.config["SETTINGS"].notice_lease_seconds)
+    claimed = _claim(app, db_session, sms, MORNING)
+    row = _fresh(db_session, sms)
+    assert (row.status, row.attempts, row.locked_until, row.updated_at) == (
+        NoticeStatus.sending,
+        1,
+        MORNING + lease,
+        MORNING,
+    )
+    assert claimed == delivery.Claimed(
+        id=sms.id,
+        channel=Channel.sms,
+        recipient="+8613800138000",
+        subject=None,
+        body_text=row.body_text,
+        body_html=None,
+        attempts=1,
+        created_at=row.created_at,
+    )
+    assert claimed.idempotency_key == f"notice-{sms.id}.sms"
+    # Held: nobody else wins it while the lease runs, up to and including its last moment.
+    assert _claim(app, db_session, sms, MORNING + lease / 2) is None
+    assert _claim(app, db_session, sms, MORNING + lease) is None
+    # The worker died: once the lease is over, another worker takes it, a second attempt.
+    later = MORNING + lease + timedelta(seconds=1)
+    again = _claim(app, db_session, sms, later)
+    assert again is not None and again.attempts == 2
+    assert _fresh(db_session, sms).locked_until == later + lease
+
+
+def test_a_notice_is_claimable_from_its_scheduled_time_and_never_once_finished(
+    app, db_session, written
+):
+    email = written[Channel.email]
+    due = _fresh(db_session, email).scheduled_for
+    assert _claim(app, db_session, email, due - timedelta(seconds=1)) is None
+    assert _claim(app, db_session, email, due) is not None
+    for finished in (NoticeStatus.sent, NoticeStatus.failed, NoticeStatus.suppressed):
+        row = _fresh(db_session, email)
+        row.status, row.locked_until = finished, None
+        db_session.commit()
+        assert _claim(app, db_session, email, due + timedelta(days=1)) is None, finished
