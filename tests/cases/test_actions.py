@@ -98,6 +98,20 @@ def test_a_storefront_may_not_do_staff_work(client, tenant, admin, walk, act, ac
     assert timeline(client, case, admin.headers) == before
 
 
+@pytest.mark.parametrize("path", ["assignment", "contacts"])
+def test_staff_only_routes_refuse_a_storefront_with_403(client, tenant, walk, path):
+    case = walk(CaseStatus.open)
+    response = client.post(
+        f"/api/v1/cases/{case['id']}/{path}",
+        json={"priority": "urgent"}
+        if path == "assignment"
+        else {"direction": "in", "channel": "phone", "summary": "Called"},
+        headers={**tenant.headers, "If-Match": "*"},
+    )
+    assert response.status_code == 403
+    assert response.get_json()["message"] == "Only service staff may do this."
+
+
 def test_the_case_lists_the_actions_each_caller_may_take(client, tenant, admin, walk):
     case = walk(CaseStatus.quote_pending)
     as_storefront = client.get(f"/api/v1/cases/{case['id']}", headers=tenant.headers).get_json()

@@ -14,6 +14,7 @@ from service.cases.lifecycle import perform
 from service.cases.models import Case
 from service.core.auth import Actor, ActorType
 from service.customers.models import Customer
+from service.notifications.consent import apply_sms_keyword
 from service.notifications.models import NoticeStatus, Notification
 from service.notifications.quiet_hours import quiet_until
 from service.notifications.routes import twilio_signature
@@ -197,3 +198,26 @@ def test_the_notice_list_shows_status_and_reasons(client, tenant, open_case):
         ("sms", "suppressed", "no phone number"),
     ]
     assert listed[0]["status"] in ("pending", "queued")
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome", "consent"),
+    [
+        ("  Stop! ", "stop", False),
+        ("退订。", "stop", False),
+        ("unstop.", "start", True),
+        ("XSTOP", None, True),
+        ("STOPX", None, True),
+        ("Please stop", None, True),
+    ],
+)
+def test_sms_keywords_are_whole_words_with_trailing_punctuation_allowed(
+    open_case, db_session, body, outcome, consent
+):
+    case = open_case()
+    assert apply_sms_keyword(db_session, " +8613800138000 ", body) == outcome
+    db_session.commit()
+    customer = db_session.get(Customer, uuid.UUID(case["customer"]["id"]))
+    db_session.refresh(customer)
+    assert customer.consent_sms is consent
+    assert (customer.sms_stopped_at is not None) == (outcome == "stop")
