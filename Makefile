@@ -45,20 +45,8 @@ bench: $(STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL; see
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.notices
 
-# The functions of the rules that matter most (tests/README.md, "Mutation testing").
-MUTANTS ?= \
-	'service.cases.lifecycle.x__refusal*' 'service.cases.lifecycle.x_allowed_actions*' \
-	'service.cases.lifecycle.x_perform*' 'service.cases.lifecycle.x_record_event*' \
-	'service.cases.intake.x_get_case*' 'service.cases.intake.x_parse_case_ref*' \
-	'service.cases.routes.x_case_etag*' 'service.cases.routes.x_locked_case*' \
-	'service.core.auth.*' 'service.core.idempotency.*' \
-	'service.notifications.delivery.x_claim*' 'service.notifications.delivery.x_hold_back*' \
-	'service.notifications.delivery.x_send__*' \
-	'service.notifications.quiet_hours.*' 'service.notifications.consent.*' 'service.links.*'
-
-mutants: $(STAMP) ## Mutation testing of the core rules (slow; not part of `make test`)
-	$(BIN)/mutmut run --max-children $${MUTANT_CHILDREN:-2} $(MUTANTS)
-	$(BIN)/python -m tests.mutation_score
+mutants: $(STAMP) ## Mutation testing of the core rules, per module group (slow; not in `make test`)
+	$(BIN)/python -m tests.mutation $(GROUPS)
 
 clean: ## Remove the virtualenv and local state
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache mutants
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache mutants mutants-work
