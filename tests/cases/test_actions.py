@@ -467,3 +467,24 @@ def test_a_reopened_case_can_be_received_again(admin, walk, act):
     received = act(closed["id"], "receive", {"items": items}, admin.headers)
     assert received.status_code == 200, received.get_json()
     assert received.get_json()["items"][0]["receipt"]["condition"] == "damaged"
+
+
+def test_an_etag_is_for_one_case_only(client, admin, walk):
+    first, second = walk(CaseStatus.open), walk(CaseStatus.open)
+    assert first["version"] == second["version"]
+    etag = client.get(f"/api/v1/cases/{first['id']}", headers=admin.headers).headers["ETag"]
+    response = client.post(
+        f"/api/v1/cases/{second['id']}/actions/cancel",
+        json={"reason": "x"},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert response.status_code == 412
+
+
+def test_a_case_number_is_found_whatever_its_case_and_spacing(client, tenant, open_case):
+    case = open_case()
+    assert case["number"] == "MS-000001"
+    for ref in ("MS-000001", "ms-000001", " Ms-000001 "):
+        response = client.get(f"/api/v1/cases/{ref}", headers=tenant.headers)
+        assert response.status_code == 200, ref
+        assert response.get_json()["id"] == case["id"]
