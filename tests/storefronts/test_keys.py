@@ -138,3 +138,17 @@ def test_demo_seed_prints_the_key_once_and_the_key_works(app, client):
     again = _cli(app, "demo", "seed")
     assert again.exit_code == 0
     assert key not in again.output
+
+
+def test_a_staff_token_is_a_short_prefix_and_a_32_byte_secret_stored_as_a_hash(admin, db_session):
+    import hashlib
+    import re
+
+    from service.staff.models import StaffToken
+
+    assert re.fullmatch(r"ast_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", admin.token), admin.token
+    stored = db_session.scalars(
+        select(StaffToken).where(StaffToken.staff_user_id == admin.user.id)
+    ).one()
+    assert stored.prefix == admin.token[:12]
+    assert stored.token_hash == hashlib.sha256(admin.token.encode()).hexdigest()
