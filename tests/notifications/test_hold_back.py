@@ -21,6 +21,7 @@ from service.customers.models import Customer
 from service.notifications import delivery
 from service.notifications.jobs import deliver_notification
 from service.notifications.models import Channel, NoticeStatus, Notification
+from service.notifications.quiet_hours import quiet_until
 from service.storefronts.models import Storefront
 
 NIGHT = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
@@ -215,3 +216,25 @@ def test_a_notice_is_claimable_from_its_scheduled_time_and_never_once_finished(
         row.status, row.locked_until = finished, None
         db_session.commit()
         assert _claim(app, db_session, email, due + timedelta(days=1)) is None, finished
+
+
+# --- the quiet window itself, on a window that does not span midnight ------------------
+
+
+@pytest.mark.parametrize(
+    ("local", "until"),
+    [
+        ("11:59", None),
+        ("12:00", "14:00"),
+        ("13:59", "14:00"),
+        ("14:00", None),
+        ("15:00", None),
+        ("23:30", None),
+    ],
+)
+def test_a_midday_quiet_window_holds_from_its_start_to_its_end(local, until):
+    hour, minute = map(int, local.split(":"))
+    # 2026-12-02 in Shanghai (UTC+8): local hh:mm is (hh-8):mm UTC.
+    now = datetime(2026, 12, 2, 4, 0, tzinfo=UTC) + timedelta(hours=hour - 12, minutes=minute)
+    expected = datetime(2026, 12, 2, 6, 0, tzinfo=UTC) if until else None  # 14:00 there
+    assert quiet_until(now, "Asia/Shanghai", 12, 14) == expected

@@ -221,3 +221,10 @@ def test_sms_keywords_are_whole_words_with_trailing_punctuation_allowed(
     db_session.refresh(customer)
     assert customer.consent_sms is consent
     assert (customer.sms_stopped_at is not None) == (outcome == "stop")
+
+
+def test_an_email_to_a_customer_without_an_address_is_suppressed_saying_so(open_case, db_session):
+    case = open_case(customer={"name": "Wu", "phone": "+8613800138001"})
+    email, sms = rows(db_session, case["id"])
+    assert (email.status, email.last_error) == (NoticeStatus.suppressed, "no email address")
+    assert sms.status != NoticeStatus.suppressed

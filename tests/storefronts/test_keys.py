@@ -152,3 +152,15 @@ def test_a_staff_token_is_a_short_prefix_and_a_32_byte_secret_stored_as_a_hash(a
     ).one()
     assert stored.prefix == admin.token[:12]
     assert stored.token_hash == hashlib.sha256(admin.token.encode()).hexdigest()
+
+
+def test_a_deactivated_staff_members_token_gets_401(client, admin, db_session):
+    assert client.get("/api/v1/cases", headers=admin.headers).status_code == 200
+    admin.user.active = False
+    db_session.commit()
+    assert client.get("/api/v1/cases", headers=admin.headers).status_code == 401
+
+
+def test_the_bearer_token_may_carry_surrounding_spaces(client, tenant):
+    padded = {"Authorization": f"bearer   {tenant.key}  "}
+    assert client.get("/api/v1/cases", headers=padded).status_code == 200
