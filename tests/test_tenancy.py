@@ -129,3 +129,14 @@ def test_the_same_customer_external_id_is_a_different_customer_per_storefront(
     theirs = open_case(as_tenant=other_tenant)
     assert mine["customer"]["external_id"] == theirs["customer"]["external_id"]
     assert mine["customer"]["id"] != theirs["customer"]["id"]
+
+
+def test_staff_who_see_every_storefront_get_the_oldest_case_of_a_shared_number(
+    client, create_tenant, open_case, admin
+):
+    # Numbers are unique per storefront only: two shops with one prefix share them.
+    older = open_case(as_tenant=create_tenant("Twin A", case_prefix="TW"))
+    open_case(as_tenant=create_tenant("Twin B", case_prefix="TW"))
+    found = client.get(f"/api/v1/cases/{older['number']}", headers=admin.headers)
+    assert found.status_code == 200
+    assert found.get_json()["id"] == older["id"]

@@ -164,3 +164,15 @@ def test_a_deactivated_staff_members_token_gets_401(client, admin, db_session):
 def test_the_bearer_token_may_carry_surrounding_spaces(client, tenant):
     padded = {"Authorization": f"bearer   {tenant.key}  "}
     assert client.get("/api/v1/cases", headers=padded).status_code == 200
+
+
+def test_a_revoked_staff_token_gets_401(client, admin, db_session):
+    from service.core.db import utcnow
+    from service.staff.models import StaffToken
+
+    stored = db_session.scalars(
+        select(StaffToken).where(StaffToken.staff_user_id == admin.user.id)
+    ).one()
+    stored.revoked_at = utcnow()
+    db_session.commit()
+    assert client.get("/api/v1/cases", headers=admin.headers).status_code == 401
