@@ -176,3 +176,15 @@ def test_a_revoked_staff_token_gets_401(client, admin, db_session):
     stored.revoked_at = utcnow()
     db_session.commit()
     assert client.get("/api/v1/cases", headers=admin.headers).status_code == 401
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Token"])
+def test_a_valid_key_under_another_scheme_gets_401(client, tenant, scheme):
+    response = client.get("/api/v1/cases", headers={"Authorization": f"{scheme} {tenant.key}"})
+    assert response.status_code == 401
+
+
+def test_an_unknown_staff_token_gets_401(client):
+    response = client.get("/api/v1/cases", headers={"Authorization": "Bearer ast_0000_nope"})
+    assert response.status_code == 401
+    assert response.get_json()["code"] == 401
