@@ -13,7 +13,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar off
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: help venv run test lint format openapi bench migrate clean
+.PHONY: help venv run test lint format openapi bench migrate mutants clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -58,5 +58,8 @@ bench: $(DEV_STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL;
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.notices
 
+mutants: $(STAMP) ## Mutation testing of the core rules, per module group (slow; not in `make test`)
+	$(BIN)/python -m tests.mutation $(GROUPS)
+
 clean: ## Remove the virtualenv and local state
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache mutants mutants-work

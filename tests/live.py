@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from redis import Redis
 from rq import Queue
+from rq.registry import StartedJobRegistry
 from sqlalchemy import delete, select
 
 from service import create_app
@@ -255,3 +256,18 @@ def desk(app, case_id: str) -> tuple[dict[str, str], str]:
         token = issue_staff_token(session, staff)
         session.commit()
         return {"Authorization": f"Bearer {token}"}, str(staff.id)
+
+
+@pytest.fixture
+def drained(app, redis_url) -> Callable[[], None]:
+    """Wait until the workers have run every job they were given: the notifications
+    queue is empty and no job is being worked on. Only then can "no second copy" be
+    asserted: any duplicate job would have run by now."""
+    notifications = Queue("notifications", connection=redis_for(redis_url, app))
+
+    def wait() -> None:
+        wait_until(
+            lambda: notifications.count == 0 and StartedJobRegistry(queue=notifications).count == 0
+        )
+
+    return wait

@@ -70,7 +70,14 @@ def test_a_stale_if_match_is_412_and_a_missing_one_428_in_the_shape(client, admi
     url = f"/api/v1/cases/{case['id']}/actions/cancel"
     body = {"reason": "Changed mind"}
     assert_error(client.post(url, json=body, headers=admin.headers), 428)
-    stale = {**admin.headers, "If-Match": '"stale"'}
+    before = client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).headers["ETag"]
+    moved = client.post(
+        f"/api/v1/cases/{case['id']}/assignment",
+        json={"priority": "high"},
+        headers={**admin.headers, "If-Match": before},
+    )
+    assert moved.status_code == 200
+    stale = {**admin.headers, "If-Match": before}
     assert_error(client.post(url, json=body, headers=stale), 412)
 
 

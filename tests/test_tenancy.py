@@ -3,9 +3,15 @@ absent from every list."""
 
 from __future__ import annotations
 
-import pytest
+import uuid
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from werkzeug.routing import Rule
+
+from service.cases.models import CaseStatus
 from service.core.api import API_PREFIX
+from service.surveys.service import send_due_invitations
 
 # Bodies that are valid as far as their schemas go, so the 404 cannot come from validation.
 SAMPLE_BODIES: dict[str, dict] = {
@@ -42,25 +48,22 @@ def _tenant_routes(app):
         if not rule.rule.startswith(API_PREFIX) or not rule.arguments:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule.rule, method
+            yield rule, method
 
 
-def _fill(rule: str, case: dict, notice_id: str) -> str:
-    return (
-        rule.replace("<case_ref>", case["id"])
-        .replace("<uuid:customer_id>", case["customer"]["id"])
-        .replace("<customer_id>", case["customer"]["id"])
-        .replace("<uuid:macro_id>", case["macro_id"])
-        .replace("<uuid:message_id>", case["message_id"])
-        .replace("<uuid:notice_id>", notice_id)
-    )
+def _fill(rule: Rule, case: dict) -> str:
+    """The URL of `rule` for `case`, built by the rule's own converters (so a
+    `<string:case_ref>` or `<uuid:customer_id>` really holds the case's id)."""
+    values = {"case_ref": case["id"], "customer_id": uuid.UUID(case["customer"]["id"])}
+    values |= {name: uuid.UUID(case[name]) for name in ("macro_id", "message_id", "notice_id")}
+    _domain, path = rule.build({name: values[name] for name in rule.arguments})
+    assert "<" not in path, path
+    return path
 
 
 def _conversation_of(db_session, case: dict) -> dict:
     """A saved reply and an unmatched message of the case's storefront, for the routes
     that name them."""
-    import uuid
-
     from service.contact_log.models import ContactDirection
     from service.conversations.models import Macro, Message, MessageKind
     from service.customers.models import Customer
@@ -87,21 +90,39 @@ def test_every_route_with_an_id_is_covered_by_this_test(app):
             assert rule.arguments <= known, f"{rule.rule}: teach this test its parameters"
 
 
+def _request(client, rule: Rule, method: str, url: str, tenant) -> object:
+    body = SAMPLE_BODIES.get(rule.rule.rsplit("/", 1)[-1], {}) if method == "POST" else None
+    # If-Match: * passes the precondition, so only the lookup can answer.
+    headers = {**tenant.headers, "If-Match": "*"}
+    return client.open(url, method=method, json=body, headers=headers)
+
+
+def _delivered_and_surveyed(app, db_session, walk) -> dict:
+    """A case with something behind every route (a sent survey included), so the
+    owner's requests find it."""
+    case = walk(CaseStatus.delivered)
+    with app.app_context():
+        send_due_invitations(db_session, datetime.now(UTC) + timedelta(days=3))
+        db_session.commit()
+    return case
+
+
 def test_another_storefronts_case_and_customer_are_404_on_every_route(
-    app, client, open_case, tenant, other_tenant, db_session
+    app, client, db_session, walk, tenant, other_tenant
 ):
-    case = _conversation_of(db_session, open_case())
+    case = _conversation_of(db_session, _delivered_and_surveyed(app, db_session, walk))
     notices = client.get(f"/api/v1/cases/{case['id']}/notifications", headers=tenant.headers)
-    notice_id = notices.get_json()[0]["id"]
+    case["notice_id"] = notices.get_json()[0]["id"]
     checked = 0
     for rule, method in _tenant_routes(app):
-        url = _fill(rule, case, notice_id)
-        body = SAMPLE_BODIES.get(rule.rsplit("/", 1)[-1], {}) if method == "POST" else None
-        # If-Match: * passes the precondition, so only the lookup can answer.
-        headers = {**other_tenant.headers, "If-Match": "*"}
-        response = client.open(url, method=method, json=body, headers=headers)
+        url = _fill(rule, case)
+        response = _request(client, rule, method, url, other_tenant)
         assert response.status_code == 404, f"{method} {url}: {response.status_code}"
         assert case["number"] not in response.get_data(as_text=True)
+        # The control: the same request by the case's own storefront finds the case, so
+        # the 404 above came from the storefront scope, not from a URL that matches nothing.
+        owned = _request(client, rule, method, url, tenant)
+        assert owned.status_code != 404, f"{method} {url} (owner): {owned.get_json()}"
         checked += 1
     assert checked >= 20
 

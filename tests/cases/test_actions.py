@@ -36,17 +36,29 @@ def test_an_action_for_another_kind_is_409(admin, walk, act):
     assert "does not apply to a complaint" in response.get_json()["message"]
 
 
-def test_actions_need_if_match_and_a_stale_etag_is_412(client, admin, walk):
+def test_actions_need_if_match_and_an_etag_taken_before_a_change_is_412(client, admin, walk):
     case = walk(CaseStatus.open)
-    url = f"/api/v1/cases/{case['id']}/actions/cancel"
+    case_url = f"/api/v1/cases/{case['id']}"
+    url = f"{case_url}/actions/cancel"
     missing = client.post(url, json={"reason": "x"}, headers=admin.headers)
     assert missing.status_code == 428
-    stale = client.post(url, json={"reason": "x"}, headers={**admin.headers, "If-Match": '"stale"'})
-    assert stale.status_code == 412
-    assert (
-        client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()["status"]
-        == "open"
+    before = client.get(case_url, headers=admin.headers).headers["ETag"]
+    # A change that leaves the case open (cancel still allowed): only its version moves.
+    changed = client.post(
+        f"{case_url}/assignment",
+        json={"priority": "urgent"},
+        headers={**admin.headers, "If-Match": before},
     )
+    assert changed.status_code == 200, changed.get_json()
+    stale = client.post(url, json={"reason": "x"}, headers={**admin.headers, "If-Match": before})
+    assert stale.status_code == 412
+    current = client.get(case_url, headers=admin.headers)
+    assert current.get_json()["status"] == "open"
+    assert current.headers["ETag"] not in (before, None)
+    fresh = client.post(
+        url, json={"reason": "x"}, headers={**admin.headers, "If-Match": current.headers["ETag"]}
+    )
+    assert fresh.status_code == 200
 
 
 def test_a_storefront_may_cancel_only_before_receipt(client, tenant, admin, walk, act):
@@ -63,13 +75,41 @@ def test_a_storefront_may_cancel_only_before_receipt(client, tenant, admin, walk
     assert by_staff.get_json()["status"] == "cancelled"
 
 
-@pytest.mark.parametrize("action", ["receive", "diagnose", "send_quote", "ship", "close", "reopen"])
-def test_a_storefront_may_not_do_staff_work(tenant, walk, act, action):
-    case = walk(CaseStatus.open)
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("receive", CaseStatus.open),
+        ("diagnose", CaseStatus.received),
+        ("send_quote", CaseStatus.diagnosing),
+        ("ship", CaseStatus.ready_to_ship),
+        ("close", CaseStatus.delivered),
+        ("reopen", CaseStatus.closed),
+    ],
+)
+def test_a_storefront_may_not_do_staff_work(client, tenant, admin, walk, act, action, status):
+    case = walk(status)
+    # The case is where staff may do it: only the role rule can refuse the storefront.
+    as_staff = client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()
+    assert action in as_staff["allowed_actions"]
+    before = timeline(client, case, admin.headers)
     response = act(case["id"], action, body_for(action, case, str(uuid.uuid4())), tenant.headers)
-    assert response.status_code in (403, 409)
-    if action == "receive":
-        assert response.status_code == 403
+    assert response.status_code == 403, response.get_json()
+    assert response.get_json()["message"] == f"A storefront may not {action}."
+    assert timeline(client, case, admin.headers) == before
+
+
+@pytest.mark.parametrize("path", ["assignment", "contacts"])
+def test_staff_only_routes_refuse_a_storefront_with_403(client, tenant, walk, path):
+    case = walk(CaseStatus.open)
+    response = client.post(
+        f"/api/v1/cases/{case['id']}/{path}",
+        json={"priority": "urgent"}
+        if path == "assignment"
+        else {"direction": "in", "channel": "phone", "summary": "Called"},
+        headers={**tenant.headers, "If-Match": "*"},
+    )
+    assert response.status_code == 403
+    assert response.get_json()["message"] == "Only service staff may do this."
 
 
 def test_the_case_lists_the_actions_each_caller_may_take(client, tenant, admin, walk):
@@ -316,11 +356,20 @@ def test_warranty_repair_needs_no_quote_but_an_expired_warranty_does(admin, walk
     assert "send a quote" in response.get_json()["message"]
 
 
-def test_cancel_and_reopen_need_a_reason(admin, walk, act):
-    case = walk(CaseStatus.open)
-    response = act(case["id"], "cancel", {}, admin.headers)
-    assert response.status_code == 422
-    assert "reason" in response.get_json()["errors"]["json"]
+@pytest.mark.parametrize(("action", "status"), [("cancel", "open"), ("reopen", "closed")])
+def test_cancel_and_reopen_need_a_reason(client, admin, walk, act, action, status):
+    case = walk(CaseStatus(status))
+    before = timeline(client, case, admin.headers)
+    for body in ({}, {"reason": ""}):
+        response = act(case["id"], action, body, admin.headers)
+        assert response.status_code == 422, body
+        assert list(response.get_json()["errors"]["json"]) == ["reason"]
+    assert timeline(client, case, admin.headers) == before
+    done = act(case["id"], action, {"reason": "Customer asked"}, admin.headers)
+    assert done.status_code == 200
+    last = timeline(client, case, admin.headers)[-1]
+    assert (last["action"], last["from_status"]) == (action, status)
+    assert last["data"] == {"reason": "Customer asked"}
 
 
 def test_an_unknown_action_is_404(client, admin, walk):
@@ -418,3 +467,24 @@ def test_a_reopened_case_can_be_received_again(admin, walk, act):
     received = act(closed["id"], "receive", {"items": items}, admin.headers)
     assert received.status_code == 200, received.get_json()
     assert received.get_json()["items"][0]["receipt"]["condition"] == "damaged"
+
+
+def test_an_etag_is_for_one_case_only(client, admin, walk):
+    first, second = walk(CaseStatus.open), walk(CaseStatus.open)
+    assert first["version"] == second["version"]
+    etag = client.get(f"/api/v1/cases/{first['id']}", headers=admin.headers).headers["ETag"]
+    response = client.post(
+        f"/api/v1/cases/{second['id']}/actions/cancel",
+        json={"reason": "x"},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert response.status_code == 412
+
+
+def test_a_case_number_is_found_whatever_its_case_and_spacing(client, tenant, open_case):
+    case = open_case()
+    assert case["number"] == "MS-000001"
+    for ref in ("MS-000001", "ms-000001", " Ms-000001 "):
+        response = client.get(f"/api/v1/cases/{ref}", headers=tenant.headers)
+        assert response.status_code == 200, ref
+        assert response.get_json()["id"] == case["id"]

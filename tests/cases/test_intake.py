@@ -46,13 +46,15 @@ def test_warranty_override_and_return_window_are_explained(open_case):
         ],
     )
     old_item, recent_item = case["items"]
+    until = date.fromisoformat(old).replace(year=date.fromisoformat(old).year + 2).isoformat()
     assert old_item["warranty"] == {
         "covered": True,
         "months": 24,
-        "until": (
-            date.fromisoformat(old).replace(year=date.fromisoformat(old).year + 2)
-        ).isoformat(),
-        "explanation": old_item["warranty"]["explanation"],
+        "until": until,
+        "explanation": (
+            f"In warranty until {until} (24 months from purchase on {old}): "
+            "repairs are free of charge."
+        ),
     }
     assert old_item["return_window"]["eligible"] is False
     assert "Outside the 7-day return window" in old_item["return_window"]["explanation"]
@@ -191,8 +193,26 @@ def test_an_idempotency_key_reused_for_another_body_is_rejected(client, tenant):
     client.post("/api/v1/cases", json=case_payload(), headers=headers)
     response = client.post("/api/v1/cases", json=case_payload(description="other"), headers=headers)
     assert response.status_code == 422
-    assert "Idempotency-Key" in response.get_json()["errors"]["headers"]
+    body = response.get_json()
+    assert body["message"] == "This Idempotency-Key was used for a different request."
+    assert body["errors"] == {
+        "headers": {"Idempotency-Key": ["Already used for a different request."]}
+    }
     assert len(client.get("/api/v1/cases", headers=tenant.headers).get_json()["items"]) == 1
+
+
+def test_a_second_key_of_the_same_storefront_is_a_new_request(client, tenant):
+    first = client.post(
+        "/api/v1/cases", json=case_payload(), headers={**tenant.headers, "Idempotency-Key": "a"}
+    )
+    second = client.post(
+        "/api/v1/cases",
+        json=case_payload(order_reference="ORD-2"),
+        headers={**tenant.headers, "Idempotency-Key": "b"},
+    )
+    assert first.status_code == second.status_code == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert (first.get_json()["number"], second.get_json()["number"]) == ("MS-000001", "MS-000002")
 
 
 def test_idempotency_keys_are_per_storefront(client, tenant, other_tenant):

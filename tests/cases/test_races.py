@@ -1,4 +1,13 @@
-"""Racing actions on one case (real commits, separate connections): exactly one wins."""
+"""Racing actions on one case (real commits, separate connections): exactly one wins,
+and the loser is answered by the row lock of case lookup (`get_case(for_update=True)`):
+it waits for the winner's commit, then finds the case changed (412).
+
+PostgreSQL only: SQLite serialises writing transactions, so the race cannot happen there
+and these tests would pass with or without the lock. On PostgreSQL, taking the lock away
+(`with_for_update` in service/cases/intake.py) makes them fail: both requests read the
+same version and the loser trips over the version check at flush instead (409
+"Changed concurrently"); see tests/README.md.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,9 @@ import pytest
 from sqlalchemy import func, select
 
 from service.cases.models import CaseEvent
-from tests.conftest import case_payload, committed_tenant
+from tests.conftest import case_payload, committed_tenant, postgres_only
+
+pytestmark = postgres_only
 
 ROUNDS = 5
 
@@ -24,6 +35,7 @@ def race(committing_app, staff_password_hash):
 
 
 def test_two_conflicting_actions_racing_one_wins_and_the_timeline_has_one_event(race):
+    """The loser waits on the case's row lock, then sees the winner's commit: 412."""
     committing_app, tenant = race
     key, token = tenant.key, tenant.token
     staff = {"Authorization": f"Bearer {token}"}
@@ -47,16 +59,18 @@ def test_two_conflicting_actions_racing_one_wins_and_the_timeline_has_one_event(
             action, body = contender
             racer = committing_app.test_client()
             start.wait()
-            return racer.post(
+            response = racer.post(
                 f"/api/v1/cases/{case_id}/actions/{action}",
                 json=body,
                 headers={**staff, "If-Match": etag},
-            ).status_code
+            )
+            return response.status_code, response.get_json()
 
         with ThreadPoolExecutor(max_workers=len(contenders)) as pool:
-            statuses = sorted(pool.map(race, contenders))
+            responses = list(pool.map(race, contenders))
 
-        assert statuses[0] == 200 and statuses[1] in (409, 412), statuses
+        statuses = sorted(status for status, _body in responses)
+        assert statuses == [200, 412], responses
         with database.sessionmaker() as session:
             events = session.scalar(
                 select(func.count())

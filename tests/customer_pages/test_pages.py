@@ -16,7 +16,7 @@ from markupsafe import escape
 from service.cases.models import Case, CaseStatus
 from service.customer_pages import forms
 from service.customer_pages.strings import STRINGS
-from service.links import make_token, new_link_key
+from service.links import LinkExpired, make_token, new_link_key, read_token
 from service.notifications.rendering import format_money, status_words
 from service.surveys.models import Survey, SurveyStatus
 from tests.customer_pages.conftest import form_field, quote_body
@@ -651,3 +651,24 @@ def test_both_locales_have_every_string():
 def test_paths_under_c_that_are_no_page_are_404(client):
     for path in ("/c/", "/c/quote/", "/c/survey/", "/c/a/b"):
         assert client.get(path).status_code == 404
+
+
+#: How long each purpose's links last, in days (the product's promise, written out).
+VALIDITY_DAYS = {"status": 60, "quote": 30, "survey": 14}
+
+
+@pytest.mark.parametrize("purpose", sorted(VALIDITY_DAYS))
+def test_a_link_lasts_exactly_its_purposes_validity(app, monkeypatch, purpose):
+    case = SimpleNamespace(id=uuid.uuid4(), link_key="k3y-Ab")
+    limit = VALIDITY_DAYS[purpose] * 86400
+    for age, expired in ((limit - 5, False), (limit + 5, True)):
+        signed_at = int(time.time()) - age
+        with app.app_context():
+            monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self, at=signed_at: at)
+            token = make_token(case, purpose)
+            monkeypatch.undo()
+            if expired:
+                with pytest.raises(LinkExpired):
+                    read_token(token, purpose)
+            else:
+                assert read_token(token, purpose) == (case.id, "k3y-Ab")

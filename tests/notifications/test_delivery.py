@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from service.cases.models import Case
 from service.core.db import utcnow
+from service.notifications.consent import apply_sms_keyword
 from service.notifications.models import NoticeStatus, Notification
 from service.storefronts.models import Storefront
 from tests.live import DONE, desk, kill, notices, open_case, seed, sweep, wait_until
@@ -26,7 +27,7 @@ from tests.notifications.providers import FROM_NUMBER
     ],
 )
 def test_one_transition_sends_exactly_one_email_and_one_sms(
-    web, worker, smtp, twilio, locale, subject_words, sms_words
+    web, worker, drained, smtp, twilio, locale, subject_words, sms_words
 ):
     app = web()
     payload, key = seed(app, locale)
@@ -35,7 +36,7 @@ def test_one_transition_sends_exactly_one_email_and_one_sms(
 
     wait_until(lambda: {n.status for n in notices(app, case["id"])} <= DONE)
     emails, texts = smtp.wait_for(1), twilio.wait_for(1)
-    time.sleep(0.5)  # a duplicate would arrive now
+    drained()  # a duplicate would have arrived by now
     assert len(smtp.messages) == 1 and len(twilio.messages) == 1 and twilio.posts == 1
     email, sms = emails[0], texts[0]
     assert email["To"] == "customer@example.com"
@@ -55,7 +56,7 @@ def test_one_transition_sends_exactly_one_email_and_one_sms(
 
 
 def test_redis_down_at_commit_the_change_stands_and_the_sweeper_delivers_once(
-    web, worker, smtp, twilio
+    web, worker, drained, smtp, twilio
 ):
     down = web(redis_url="redis://127.0.0.1:1")
     payload, key = seed(down)
@@ -67,12 +68,12 @@ def test_redis_down_at_commit_the_change_stands_and_the_sweeper_delivers_once(
     assert sweep(up) == 2
     wait_until(lambda: {n.status for n in notices(up, case["id"])} == {NoticeStatus.sent})
     assert sweep(up) == 0  # nothing due any more
-    time.sleep(0.5)
+    drained()
     assert len(smtp.messages) == 1 and len(twilio.messages) == 1
 
 
 def test_a_worker_killed_mid_send_leaves_the_notice_delivered_exactly_once(
-    web, worker, smtp, twilio
+    web, worker, drained, smtp, twilio
 ):
     app = web()
     payload, key = seed(app)
@@ -84,11 +85,11 @@ def test_a_worker_killed_mid_send_leaves_the_notice_delivered_exactly_once(
     sms_row = next(n for n in notices(app, case["id"]) if n.channel.value == "sms")
     assert sms_row.status == NoticeStatus.sending
 
-    time.sleep(3.2)  # the dead worker's lease runs out
     worker()
-    assert sweep(app) >= 1
+    # The dead worker's lease (3 s) runs out: only then does the sweeper hand it on.
+    wait_until(lambda: sweep(app) >= 1)
     wait_until(lambda: {n.status for n in notices(app, case["id"])} == {NoticeStatus.sent})
-    time.sleep(0.5)
+    drained()
     assert twilio.posts == 1 and len(twilio.messages) == 1  # asked, not sent again
     assert twilio.lists >= 1
     assert len(smtp.messages) == 1
@@ -110,13 +111,12 @@ def test_a_provider_5xx_is_retried_with_backoff(web, worker, twilio):
     row = sms_row()
     assert "transient" in row.last_error and "500" in row.last_error
     assert row.scheduled_for > row.updated_at  # backing off, not hammering
-    time.sleep(1.2)
-    sweep(app)
+    wait_until(lambda: sweep(app) == 1)  # due again once the backoff is over
     wait_until(lambda: sms_row().status == NoticeStatus.sent)
     assert sms_row().attempts == 2 and twilio.posts == 2 and len(twilio.messages) == 1
 
 
-def test_a_permanent_provider_error_is_recorded_and_not_retried(web, worker, twilio):
+def test_a_permanent_provider_error_is_recorded_and_not_retried(web, worker, drained, twilio):
     app = web()
     payload, key = seed(app)
     twilio.script = ["21211"]
@@ -129,9 +129,11 @@ def test_a_permanent_provider_error_is_recorded_and_not_retried(web, worker, twi
     wait_until(lambda: sms_row().status == NoticeStatus.failed)
     assert sms_row().attempts == 1
     assert "21211" in sms_row().last_error
+    # Past the retry delay (NOTICE_RETRY_SECONDS=1): a notice wrongly left to retry
+    # would be due now, and the sweeper would queue it.
     time.sleep(1.2)
-    sweep(app)
-    time.sleep(0.5)
+    assert sweep(app) == 0
+    drained()
     assert twilio.posts == 1 and sms_row().status == NoticeStatus.failed
 
 
@@ -203,3 +205,70 @@ def test_four_transitions_in_quiet_hours_bring_one_sms_in_the_morning_the_latest
     assert [n.status for n in notices(app, case["id"]) if n.channel.value == "sms"][:4] == [
         NoticeStatus.suppressed
     ] * 4
+
+
+def _written_while_allowed(web) -> tuple[object, dict, str]:
+    """A case opened while Redis is down: its notices wait in the outbox, written while
+    sending was allowed (no quiet window, consent given), for a worker to send later."""
+    down = web(redis_url="redis://127.0.0.1:1")
+    payload, key = seed(down)
+    case = open_case(down, payload, key)
+    assert {n.status for n in notices(down, case["id"])} == {NoticeStatus.pending}
+    return down, case, key
+
+
+def _sms_row(app, case: dict) -> Notification:
+    return next(n for n in notices(app, case["id"]) if n.channel.value == "sms")
+
+
+def _worked_off(app, case: dict) -> bool:
+    """Every notice of the case has been through a worker (whatever the outcome)."""
+    return not {n.status for n in notices(app, case["id"])} & {
+        NoticeStatus.pending,
+        NoticeStatus.queued,
+        NoticeStatus.sending,
+    }
+
+
+def test_quiet_hours_that_begin_before_the_worker_sends_hold_the_sms_back(
+    web, worker, smtp, twilio
+):
+    down, case, _key = _written_while_allowed(web)
+    # The clock enters the storefront's quiet window: it now covers the present hour
+    # in the customer's zone (Asia/Shanghai, UTC+8), for the next two hours.
+    local_hour = (datetime.now(UTC).hour + 8) % 24
+    with down.extensions["database"].sessionmaker() as session:
+        opened = session.get(Case, uuid.UUID(case["id"]))
+        storefront = session.get(Storefront, opened.storefront_id)
+        storefront.quiet_start_hour, storefront.quiet_end_hour = local_hour, (local_hour + 2) % 24
+        session.commit()
+
+    up = web()
+    worker()
+    assert sweep(up) == 2
+    wait_until(lambda: _worked_off(up, case))
+    sms = _sms_row(up, case)
+    assert sms.status == NoticeStatus.deferred and sms.attempts == 0
+    assert sms.scheduled_for > datetime.now(UTC)
+    assert twilio.posts == 0 and twilio.messages == []
+    assert len(smtp.wait_for(1)) == 1  # quiet hours are for SMS only
+
+
+def test_a_stop_that_arrives_before_the_worker_sends_suppresses_the_sms(web, worker, smtp, twilio):
+    down, case, _key = _written_while_allowed(web)
+    with down.app_context(), down.extensions["database"].sessionmaker() as session:
+        assert apply_sms_keyword(session, "+8613800138000", "STOP") == "stop"
+        session.commit()
+
+    up = web()
+    worker()
+    assert sweep(up) == 2
+    wait_until(lambda: _worked_off(up, case))
+    sms = _sms_row(up, case)
+    assert (sms.status, sms.last_error, sms.attempts) == (
+        NoticeStatus.suppressed,
+        "customer replied STOP",
+        0,
+    )
+    assert twilio.posts == 0 and twilio.messages == []
+    assert len(smtp.wait_for(1)) == 1

@@ -14,6 +14,7 @@ from service.cases.lifecycle import perform
 from service.cases.models import Case
 from service.core.auth import Actor, ActorType
 from service.customers.models import Customer
+from service.notifications.consent import apply_sms_keyword
 from service.notifications.models import NoticeStatus, Notification
 from service.notifications.quiet_hours import quiet_until
 from service.notifications.routes import twilio_signature
@@ -345,3 +346,33 @@ def test_a_staff_message_waiting_out_the_night_is_not_superseded_by_a_later_stat
     assert (texts["message"].status, texts["message"].last_error) == (NoticeStatus.deferred, None)
     assert texts["open"].status == NoticeStatus.suppressed
     assert texts["request_item"].status == NoticeStatus.deferred
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome", "consent"),
+    [
+        ("  Stop! ", "stop", False),
+        ("退订。", "stop", False),
+        ("unstop.", "start", True),
+        ("XSTOP", None, True),
+        ("STOPX", None, True),
+        ("Please stop", None, True),
+    ],
+)
+def test_sms_keywords_are_whole_words_with_trailing_punctuation_allowed(
+    open_case, db_session, body, outcome, consent
+):
+    case = open_case()
+    assert apply_sms_keyword(db_session, " +8613800138000 ", body) == outcome
+    db_session.commit()
+    customer = db_session.get(Customer, uuid.UUID(case["customer"]["id"]))
+    db_session.refresh(customer)
+    assert customer.consent_sms is consent
+    assert (customer.sms_stopped_at is not None) == (outcome == "stop")
+
+
+def test_an_email_to_a_customer_without_an_address_is_suppressed_saying_so(open_case, db_session):
+    case = open_case(customer={"name": "Wu", "phone": "+8613800138001"})
+    email, sms = rows(db_session, case["id"])
+    assert (email.status, email.last_error) == (NoticeStatus.suppressed, "no email address")
+    assert sms.status != NoticeStatus.suppressed

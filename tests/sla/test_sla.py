@@ -142,9 +142,18 @@ def test_a_reopened_case_can_breach_again(app, story, db_session):
     )
     db_session.commit()
     with app.app_context():
-        story.later(hours=1).deliver().do("close").later(days=30)
+        # The first life: the repair takes longer than its 240 hours, a real breach.
+        assert check_sla(T0 + timedelta(hours=241)) == 2  # first response and resolution
+        story.later(hours=242).deliver().do("close").later(days=30)
+        reopened_at = story.now
         story.do("reopen", reason="Fault is back")
-        assert check_sla(story.now + timedelta(days=11)) >= 1
-        first = _alerts(db_session)
-        assert check_sla(story.now + timedelta(days=12)) == 0
-    assert _alerts(db_session) == first
+        before = _alerts(db_session)
+        assert check_sla(reopened_at + timedelta(hours=239)) == 0  # the new clock is on time
+        assert check_sla(reopened_at + timedelta(hours=241)) == 1
+        after = _alerts(db_session)
+        assert check_sla(reopened_at + timedelta(hours=250)) == 0
+    assert after == before + 1 and _alerts(db_session) == after
+    resolution = db_session.scalars(
+        select(SlaBreach.due_at).where(SlaBreach.clock == "resolution").order_by(SlaBreach.due_at)
+    ).all()
+    assert resolution == [T0 + timedelta(hours=240), reopened_at + timedelta(hours=240)]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import re
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -62,16 +62,25 @@ def test_revoking_an_unknown_prefix_fails(app):
     ],
     ids=["none", "empty bearer", "basic", "wrong key"],
 )
-def test_every_api_route_needs_a_valid_key(app, client, headers):
+def test_every_api_route_needs_a_valid_key(app, client, open_case, tenant, headers):
+    case = open_case()
+    # Real ids, put in by each rule's own converters: the URLs lead to a real case.
+    values = {"case_ref": case["id"], "customer_id": uuid.UUID(case["customer"]["id"])}
+    absent = uuid.UUID(int=0)  # for the other ids: authentication answers before lookup
+    checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs"):
             continue
-        url = re.sub(r"<uuid:\w+>", "00000000-0000-0000-0000-000000000000", rule.rule)
-        url = url.replace("<case_ref>", "X")
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
+        _domain, url = rule.build({name: values.get(name, absent) for name in rule.arguments})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, json={}, headers=headers)
             assert response.status_code == 401, f"{method} {url}"
             assert response.get_json()["code"] == 401
+            # The control: a valid key gets past authentication on the same URL.
+            allowed = client.open(url, method=method, json={}, headers=tenant.headers)
+            assert allowed.status_code != 401, f"{method} {url}"
+            checked += 1
+    assert checked >= 30
 
 
 def test_staff_users_are_created_by_cli_with_a_hashed_password(app, client, db_session):
@@ -130,3 +139,53 @@ def test_demo_seed_prints_the_key_once_and_the_key_works(app, client):
     again = _cli(app, "demo", "seed")
     assert again.exit_code == 0
     assert key not in again.output
+
+
+def test_a_staff_token_is_a_short_prefix_and_a_32_byte_secret_stored_as_a_hash(admin, db_session):
+    import hashlib
+    import re
+
+    from service.staff.models import StaffToken
+
+    assert re.fullmatch(r"ast_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", admin.token), admin.token
+    stored = db_session.scalars(
+        select(StaffToken).where(StaffToken.staff_user_id == admin.user.id)
+    ).one()
+    assert stored.prefix == admin.token[:12]
+    assert stored.token_hash == hashlib.sha256(admin.token.encode()).hexdigest()
+
+
+def test_a_deactivated_staff_members_token_gets_401(client, admin, db_session):
+    assert client.get("/api/v1/cases", headers=admin.headers).status_code == 200
+    admin.user.active = False
+    db_session.commit()
+    assert client.get("/api/v1/cases", headers=admin.headers).status_code == 401
+
+
+def test_the_bearer_token_may_carry_surrounding_spaces(client, tenant):
+    padded = {"Authorization": f"bearer   {tenant.key}  "}
+    assert client.get("/api/v1/cases", headers=padded).status_code == 200
+
+
+def test_a_revoked_staff_token_gets_401(client, admin, db_session):
+    from service.core.db import utcnow
+    from service.staff.models import StaffToken
+
+    stored = db_session.scalars(
+        select(StaffToken).where(StaffToken.staff_user_id == admin.user.id)
+    ).one()
+    stored.revoked_at = utcnow()
+    db_session.commit()
+    assert client.get("/api/v1/cases", headers=admin.headers).status_code == 401
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Token"])
+def test_a_valid_key_under_another_scheme_gets_401(client, tenant, scheme):
+    response = client.get("/api/v1/cases", headers={"Authorization": f"{scheme} {tenant.key}"})
+    assert response.status_code == 401
+
+
+def test_an_unknown_staff_token_gets_401(client):
+    response = client.get("/api/v1/cases", headers={"Authorization": "Bearer ast_0000_nope"})
+    assert response.status_code == 401
+    assert response.get_json()["code"] == 401

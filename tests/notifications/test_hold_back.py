@@ -1,0 +1,240 @@
+"""Send-time hold-back (`delivery.hold_back`, then the delivery job itself): rules decided
+again when a notice is about to go, not only when it was written. The rows here are
+written while sending is allowed (no quiet window, consent given); then the clock enters
+quiet hours or the customer replies STOP, and the send must not happen.
+
+The expected times are worked out by hand: the storefront's window is 21:00-08:00 in the
+customer's zone, Asia/Shanghai (UTC+8, no DST), so 23:00 there is 15:00 UTC and the
+window ends at 08:00 there, 00:00 UTC the next day.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from service.cases.models import Case
+from service.customers.models import Customer
+from service.notifications import delivery
+from service.notifications.jobs import deliver_notification
+from service.notifications.models import Channel, NoticeStatus, Notification
+from service.notifications.quiet_hours import quiet_until
+from service.storefronts.models import Storefront
+
+NIGHT = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
+MORNING = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the window's end
+
+
+@pytest.fixture
+def shop(create_tenant):
+    """A storefront whose window is off while the notices are written."""
+    return create_tenant("Night Shop", case_prefix="NS", quiet_start_hour=0, quiet_end_hour=0)
+
+
+@pytest.fixture
+def written(open_case, shop, db_session) -> dict[Channel, Notification]:
+    """A new case's two notices, both due (handed to the queue): written while sending
+    was allowed."""
+    case = open_case(as_tenant=shop)
+    rows = db_session.scalars(
+        select(Notification).where(Notification.case_id == uuid.UUID(case["id"]))
+    ).all()
+    by_channel = {row.channel: row for row in rows}
+    assert {row.status for row in rows} == {NoticeStatus.queued}
+    assert set(by_channel) == {Channel.email, Channel.sms}
+    return by_channel
+
+
+def _quiet_from_nine_to_eight(db_session, shop) -> None:
+    storefront = db_session.get(Storefront, shop.storefront.id)
+    storefront.quiet_start_hour, storefront.quiet_end_hour = 21, 8
+    db_session.commit()
+
+
+def _customer(db_session, row: Notification) -> Customer:
+    return db_session.get(Case, row.case_id).customer
+
+
+def _fresh(db_session, row: Notification) -> Notification:
+    return db_session.get(Notification, row.id, populate_existing=True)
+
+
+def test_an_sms_due_at_night_is_deferred_to_the_end_of_the_window(app, db_session, shop, written):
+    _quiet_from_nine_to_eight(db_session, shop)
+    sms = written[Channel.sms]
+    with app.app_context():
+        assert delivery.hold_back(db_session, sms.id, NIGHT) == "deferred: quiet hours"
+    row = _fresh(db_session, sms)
+    assert (row.status, row.scheduled_for, row.attempts) == (NoticeStatus.deferred, MORNING, 0)
+    # Deferred, so not claimable until the morning, and claimable then.
+    with app.app_context():
+        assert delivery.claim(db_session, sms.id, NIGHT) is None
+        assert delivery.claim(db_session, sms.id, MORNING) is not None
+
+
+@pytest.mark.parametrize(
+    ("now", "held"),
+    [
+        (datetime(2026, 12, 2, 12, 59, tzinfo=UTC), False),  # 20:59 there
+        (datetime(2026, 12, 2, 13, 0, tzinfo=UTC), True),  # 21:00: the window opens
+        (datetime(2026, 12, 2, 23, 59, tzinfo=UTC), True),  # 07:59 the next morning
+        (datetime(2026, 12, 3, 0, 0, tzinfo=UTC), False),  # 08:00: the window is over
+    ],
+    ids=["20:59", "21:00", "07:59", "08:00"],
+)
+def test_the_quiet_window_at_send_time_has_exact_edges(app, db_session, shop, written, now, held):
+    _quiet_from_nine_to_eight(db_session, shop)
+    sms = written[Channel.sms]
+    with app.app_context():
+        outcome = delivery.hold_back(db_session, sms.id, now)
+    row = _fresh(db_session, sms)
+    if held:
+        assert (outcome, row.status, row.scheduled_for) == (
+            "deferred: quiet hours",
+            NoticeStatus.deferred,
+            MORNING,
+        )
+    else:
+        assert (outcome, row.status) == (None, NoticeStatus.queued)
+
+
+def test_an_email_is_not_held_back_at_night(app, db_session, shop, written):
+    _quiet_from_nine_to_eight(db_session, shop)
+    email = written[Channel.email]
+    before = _fresh(db_session, email).scheduled_for
+    with app.app_context():
+        assert delivery.hold_back(db_session, email.id, NIGHT) is None
+    row = _fresh(db_session, email)
+    assert (row.status, row.scheduled_for) == (NoticeStatus.queued, before)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"sms_stopped_at": NIGHT}, "customer replied STOP"),
+        ({"consent_sms": False}, "customer opted out of SMS"),
+    ],
+    ids=["STOP", "consent withdrawn"],
+)
+def test_an_sms_whose_customer_opted_out_after_it_was_written_is_suppressed(
+    app, db_session, written, change, reason
+):
+    sms = written[Channel.sms]
+    customer = _customer(db_session, sms)
+    for name, value in change.items():
+        setattr(customer, name, value)
+    db_session.commit()
+    with app.app_context():
+        # In the daytime: only consent can hold it back.
+        assert delivery.hold_back(db_session, sms.id, MORNING) == "suppressed"
+    row = _fresh(db_session, sms)
+    assert (row.status, row.last_error, row.attempts) == (NoticeStatus.suppressed, reason, 0)
+    with app.app_context():
+        assert delivery.claim(db_session, sms.id, MORNING) is None
+
+
+def test_a_notice_that_is_already_sent_is_left_alone(app, db_session, shop, written):
+    _quiet_from_nine_to_eight(db_session, shop)
+    sms = _fresh(db_session, written[Channel.sms])
+    sms.status = NoticeStatus.sent
+    db_session.commit()
+    with app.app_context():
+        assert delivery.hold_back(db_session, sms.id, NIGHT) is None
+    assert _fresh(db_session, sms).status == NoticeStatus.sent
+
+
+def test_the_delivery_job_sends_nothing_for_a_customer_who_replied_stop(
+    app, db_session, written, tmp_path
+):
+    """The job itself (as the worker runs it), with the file SMS backend: a STOP that
+    arrives between writing and sending leaves no message behind."""
+    sms = written[Channel.sms]
+    customer = _customer(db_session, sms)
+    customer.sms_stopped_at = NIGHT
+    db_session.commit()
+    outbox = app.config["SETTINGS"].instance_dir / "outbox" / "sms"
+    before = set(outbox.glob("*")) if outbox.exists() else set()
+    with app.app_context():
+        assert deliver_notification(str(sms.id)) == "suppressed"
+    after = set(outbox.glob("*")) if outbox.exists() else set()
+    assert after == before
+    assert _fresh(db_session, sms).status == NoticeStatus.suppressed
+
+
+# --- claiming (step 1): exact fields, exact edges of the lease -------------------------
+
+
+def _claim(app, db_session, row: Notification, now: datetime):
+    with app.app_context():
+        return delivery.claim(db_session, row.id, now)
+
+
+def test_a_claim_takes_the_notice_with_a_lease_and_counts_the_attempt(app, db_session, written):
+    sms = written[Channel.sms]
+    lease = timedelta(seconds=app.config["SETTINGS"].notice_lease_seconds)
+    claimed = _claim(app, db_session, sms, MORNING)
+    row = _fresh(db_session, sms)
+    assert (row.status, row.attempts, row.locked_until, row.updated_at) == (
+        NoticeStatus.sending,
+        1,
+        MORNING + lease,
+        MORNING,
+    )
+    assert claimed == delivery.Claimed(
+        id=sms.id,
+        channel=Channel.sms,
+        recipient="+8613800138000",
+        subject=None,
+        body_text=row.body_text,
+        body_html=None,
+        attempts=1,
+        created_at=row.created_at,
+    )
+    assert claimed.idempotency_key == f"notice-{sms.id}.sms"
+    # Held: nobody else wins it while the lease runs, up to and including its last moment.
+    assert _claim(app, db_session, sms, MORNING + lease / 2) is None
+    assert _claim(app, db_session, sms, MORNING + lease) is None
+    # The worker died: once the lease is over, another worker takes it, a second attempt.
+    later = MORNING + lease + timedelta(seconds=1)
+    again = _claim(app, db_session, sms, later)
+    assert again is not None and again.attempts == 2
+    assert _fresh(db_session, sms).locked_until == later + lease
+
+
+def test_a_notice_is_claimable_from_its_scheduled_time_and_never_once_finished(
+    app, db_session, written
+):
+    email = written[Channel.email]
+    due = _fresh(db_session, email).scheduled_for
+    assert _claim(app, db_session, email, due - timedelta(seconds=1)) is None
+    assert _claim(app, db_session, email, due) is not None
+    for finished in (NoticeStatus.sent, NoticeStatus.failed, NoticeStatus.suppressed):
+        row = _fresh(db_session, email)
+        row.status, row.locked_until = finished, None
+        db_session.commit()
+        assert _claim(app, db_session, email, due + timedelta(days=1)) is None, finished
+
+
+# --- the quiet window itself, on a window that does not span midnight ------------------
+
+
+@pytest.mark.parametrize(
+    ("local", "until"),
+    [
+        ("11:59", None),
+        ("12:00", "14:00"),
+        ("13:59", "14:00"),
+        ("14:00", None),
+        ("15:00", None),
+        ("23:30", None),
+    ],
+)
+def test_a_midday_quiet_window_holds_from_its_start_to_its_end(local, until):
+    hour, minute = map(int, local.split(":"))
+    # 2026-12-02 in Shanghai (UTC+8): local hh:mm is (hh-8):mm UTC.
+    now = datetime(2026, 12, 2, 4, 0, tzinfo=UTC) + timedelta(hours=hour - 12, minutes=minute)
+    expected = datetime(2026, 12, 2, 6, 0, tzinfo=UTC) if until else None  # 14:00 there
+    assert quiet_until(now, "Asia/Shanghai", 12, 14) == expected
