@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: help venv run test lint format openapi bench migrate clean
+.PHONY: help venv run test lint format openapi i18n bench migrate clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -37,6 +37,13 @@ format: $(STAMP) ## Apply ruff fixes and formatting
 openapi: $(STAMP) ## Write the OpenAPI spec to openapi/openapi.json
 	INSTANCE_DIR=$$(mktemp -d) $(FLASK) openapi write --format json openapi/openapi.json
 	@echo "wrote openapi/openapi.json"
+
+CATALOGS := service/workspace/translations
+i18n: $(STAMP) ## Extract the workspace's strings into its catalogs (then translate the new ones)
+	$(BIN)/pybabel extract -F service/workspace/babel.cfg -k _l --no-location --sort-output \
+		--omit-header -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete \
+		--ignore-pot-creation-date
 
 migrate: $(STAMP) ## Apply migrations to DATABASE_URL (default: instance/aftersales.db)
 	$(FLASK) db upgrade

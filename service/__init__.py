@@ -14,6 +14,7 @@ BLUEPRINTS = (
     "service.notifications.routes",
     "service.surveys.routes",
     "service.customers.routes",
+    "service.staff.routes",
 )
 
 
@@ -39,7 +40,8 @@ def create_app(**overrides: Any) -> Flask:
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_REDOC_PATH="docs",
-        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        # Vendored (service/workspace/static/vendor/): the docs page works offline.
+        OPENAPI_REDOC_URL="/workspace/static/vendor/redoc/redoc.standalone.js",
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Track after-sales cases from intake to follow-up. "
@@ -65,5 +67,6 @@ def create_app(**overrides: Any) -> Flask:
     app.register_blueprint(customer_pages.bp)
     api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error
     app.register_blueprint(import_module("service.notifications.routes").webhooks)
+    import_module("service.workspace.routes").init_app(app)
     cli.init_app(app)
     return app

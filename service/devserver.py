@@ -38,7 +38,8 @@ def main() -> None:
         env=env,
     )
     print(
-        f"\nAftersales is up: API http://127.0.0.1:{port}/api/v1/docs  health /healthz\n",
+        f"\nAftersales is up: workspace http://127.0.0.1:{port}/login (the staff login above)"
+        f"  API http://127.0.0.1:{port}/api/v1/docs  health /healthz\n",
         flush=True,
     )
     try:

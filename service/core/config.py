@@ -37,6 +37,15 @@ def _stable_secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _secure_cookies() -> bool | None:
+    value = _env("SECURE_COOKIES", "auto")
+    if value == "auto":
+        return None
+    if value not in ("0", "1"):
+        raise ValueError("SECURE_COOKIES must be auto, 0 or 1")
+    return value == "1"
+
+
 @dataclass
 class Settings:
     instance_dir: Path = field(default_factory=_instance_dir)
@@ -51,6 +60,10 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     #: Log SQL statements (development aid).
     sql_echo: bool = False
+    #: A workspace sign-in ends after this many minutes without a request.
+    staff_session_idle_minutes: int = 480
+    #: Cookies only over HTTPS; None ("auto"): when PUBLIC_BASE_URL is https.
+    secure_cookies: bool | None = None
 
     # Notices. The development default writes what would be sent to instance/outbox/.
     #: "file" or "smtp".
@@ -89,6 +102,10 @@ class Settings:
             default_phone_region=_env("DEFAULT_PHONE_REGION", cls.default_phone_region),
             public_base_url=_env("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
             sql_echo=_env("SQL_ECHO", "0") == "1",
+            staff_session_idle_minutes=int(
+                _env("STAFF_SESSION_IDLE_MINUTES", str(cls.staff_session_idle_minutes))
+            ),
+            secure_cookies=_secure_cookies(),
             email_backend=_env("EMAIL_BACKEND", cls.email_backend),
             email_from=_env("EMAIL_FROM", cls.email_from),
             smtp_host=_env("SMTP_HOST", cls.smtp_host),
@@ -112,6 +129,8 @@ class Settings:
             if key not in known:
                 raise TypeError(f"unknown setting {key!r}")
             setattr(settings, key, value)
+        if settings.secure_cookies is None:
+            settings.secure_cookies = settings.public_base_url.startswith("https://")
         if not settings.secret_key:
             settings.secret_key = _stable_secret_key(settings.instance_dir)
         return settings
