@@ -42,7 +42,7 @@ CATALOGS := service/workspace/translations
 i18n: $(STAMP) ## Extract the workspace's strings into its catalogs (then translate the new ones)
 	$(BIN)/pybabel extract -F service/workspace/babel.cfg -k _l --no-location --sort-output \
 		--omit-header -o $(CATALOGS)/messages.pot .
-	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete \
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete -N \
 		--ignore-pot-creation-date
 
 migrate: $(STAMP) ## Apply migrations to DATABASE_URL (default: instance/aftersales.db)

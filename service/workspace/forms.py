@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from service.staff.accounts import MIN_PASSWORD_LENGTH
@@ -39,12 +39,12 @@ class LanguageForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    """The queue's bulk action on the ticked cases (`case` = `<id>:<version>` each)."""
+    """The queue's bulk action on the ticked cases (each `case` field is `<id>:<version>`)."""
 
     operation = SelectField(
         _l("With the selected"),
-        choices=[("assign", _l("Assign to")), ("escalate", _l("Escalate"))],
+        choices=[SelectChoice("assign", _l("Assign to")), SelectChoice("escalate", _l("Escalate"))],
         validators=[DataRequired()],
     )
+    #: Filled per request with the staff one may assign to ("" unassigns).
     assignee = SelectField(_l("Assignee"), choices=[], validate_choice=False)
-    unassign = BooleanField(_l("Unassign"))

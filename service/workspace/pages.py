@@ -172,6 +172,18 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+#: The case page's endpoint; it takes `case_id` (the case's uuid: numbers are unique
+#: per storefront only).
+CASE_PAGE = "workspace.case"
+
+
+def case_href(case: Any) -> str:
+    """Where a case opens: its page, or (until a case page exists) the queue showing it."""
+    if has_endpoint(CASE_PAGE):
+        return url_for(CASE_PAGE, case_id=case.id)
+    return url_for("workspace.queue", q=case.number, status="all")
+
+
 def nav_items() -> list[NavItem]:
     staff = g.get("staff")
     if staff is None:
@@ -185,6 +197,7 @@ def _layout_context() -> dict[str, Any]:
     return {
         "may": may,
         "has_endpoint": has_endpoint,
+        "case_href": case_href,
         "nav_items": nav_items,
         "page_locale": page_locale,
         "LANGUAGE_NAMES": LANGUAGE_NAMES,

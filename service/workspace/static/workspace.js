@@ -1,12 +1,13 @@
 /* The workspace's own script (no build step, no dependencies besides htmx).
  *
- * - Keyboard: `?` shortcuts, `/` search, `j`/`k` move through a list marked
- *   `data-rows`, Enter opens the current row's `data-href`, `x` ticks it, `g q` queue.
+ * - Keyboard: `?` shortcuts, `/` search, `j`/`k` move through the rows
+ *   (`tr[data-case]`) of a list marked `data-rows`, Enter opens the current row's
+ *   `data-href`, `x` ticks its checkbox, `g` then a key follows `[data-go=key]`.
  *   Elements with `data-key="n"` are clicked by that key.
  * - SLA countdowns: every `[data-due]` (an ISO time from the server) shows the time
  *   left, ticking each second; negative and `.breached` once past. `data-paused`
- *   clocks do not tick. The server's clock is the reference (`data-now` on <body>'s
- *   first `[data-server-now]`), so a wrong desk PC clock does not lie.
+ *   clocks do not tick. The server's clock is the reference (`[data-server-now]`,
+ *   re-read after every htmx swap), so a desk PC with a wrong clock does not lie.
  */
 (function () {
   "use strict";
@@ -49,7 +50,7 @@
   // --- lists: j / k / Enter / x -------------------------------------------------
   function rows() {
     var list = document.querySelector("[data-rows]");
-    return list ? Array.prototype.slice.call(list.querySelectorAll("tr[data-href]")) : [];
+    return list ? Array.prototype.slice.call(list.querySelectorAll("tr[data-case]")) : [];
   }
 
   function current() {
