@@ -246,6 +246,29 @@ def test_bulk_assign_assigns_every_ticked_case(desk, technician, open_case, db_s
     assert "2 cases updated." in desk.get("/queue").get_data(as_text=True)
 
 
+def test_bulk_unassign_and_assign_without_a_choice(desk, technician, open_case, db_session):
+    case = open_case()
+    row(db_session, case).assignee_id = technician.user.id
+    db_session.commit()
+    case = desk.get("/queue")  # the version moved: read it again from the page
+    html = case.get_data(as_text=True)
+    value = re.search(r'name="case" value="([^"]+)"', html).group(1)
+    token = csrf_token(desk, "/queue")
+    nothing = desk.post(
+        "/queue/bulk", data={"csrf_token": token, "operation": "assign", "case": value}
+    )
+    assert nothing.status_code == 303
+    assert "Choose whom to assign the cases to." in desk.get("/queue").get_data(as_text=True)
+    desk.post(
+        "/queue/bulk",
+        data={"csrf_token": token, "operation": "assign", "assignee": "none", "case": value},
+    )
+    assert (
+        db_session.get(Case, uuid.UUID(value.split(":")[0]), populate_existing=True).assignee_id
+        is None
+    )
+
+
 def test_bulk_escalate(desk, open_case, db_session):
     case = open_case()
     _bulk(desk, [case], operation="escalate")

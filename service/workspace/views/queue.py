@@ -55,9 +55,15 @@ def _staff_choices() -> list[StaffUser]:
     return list(db.session().scalars(stmt.order_by(StaffUser.role, StaffUser.name)))
 
 
+#: The assignee choice that takes the assignee away.
+UNASSIGN = "none"
+
+
 def _assignee_choices(staff: list[StaffUser]) -> list[SelectChoice]:
-    return [SelectChoice("", _("Unassign"))] + [
-        SelectChoice(str(person.id), f"{person.name} ({word(person.role)})") for person in staff
+    return [
+        SelectChoice("", _("Choose…")),
+        *(SelectChoice(str(p.id), f"{p.name} ({word(p.role)})") for p in staff),
+        SelectChoice(UNASSIGN, _("No one (unassign)")),
     ]
 
 
@@ -126,8 +132,11 @@ def queue_bulk() -> Response:
         return redirect(back, 303)
     if form.operation.data == "escalate":
         data: dict[str, Any] = {"escalated": True}
+    elif form.assignee.data:
+        data = {"assignee_id": None if form.assignee.data == UNASSIGN else form.assignee.data}
     else:
-        data = {"assignee_id": form.assignee.data or None}
+        flash(_("Choose whom to assign the cases to."), "error")
+        return redirect(back, 303)
     done, stale, refused = [], [], []
     for case_id, version in selected:
         outcome = act(case_id, "assign", data, version)
