@@ -1,4 +1,4 @@
-"""staff workspace: sign-in sessions, failed sign-ins, staff locale, the queue's sort key
+"""staff workspace: sign-in sessions, failed sign-ins, staff locale, the queue's sort keys
 
 Revision ID: 5b1d9e7c2a40
 Revises: 061779b8c652
@@ -64,6 +64,7 @@ def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("next_due_at", UTC_DATETIME, nullable=True))
         batch.create_index("ix_cases_next_due", ["next_due_at", "id"])
+        batch.create_index("ix_cases_created", ["created_at", "id"])
     # The least of the running deadlines; NULLs (clocks not running) drop out of MIN.
     deadlines = " UNION ALL ".join(f"SELECT {expr} AS due" for expr in RUNNING_DEADLINES)
     op.execute(f"UPDATE cases SET next_due_at = (SELECT MIN(due) FROM ({deadlines}) AS d)")
@@ -71,6 +72,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("cases") as batch:
+        batch.drop_index("ix_cases_created")
         batch.drop_index("ix_cases_next_due")
         batch.drop_column("next_due_at")
     with op.batch_alter_table("staff_users") as batch:

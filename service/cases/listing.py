@@ -86,16 +86,26 @@ def _decode(cursor: str) -> tuple[datetime | None, uuid.UUID]:
 def due_soonest_page(
     session: Session, stmt: Select[Any], limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """One page of `stmt`, the earliest running deadline first; no deadline last."""
+    """One page of `stmt`, the earliest running deadline first; no deadline last.
+
+    Read in two runs, each in the order of the index on (next_due_at, id): the cases
+    with a deadline, then (if the page is not full) those without. One `ORDER BY ...
+    NULLS LAST` would be one query, but SQLite cannot walk an index for it and would
+    sort every matching case for each page.
+    """
     due = Case.next_due_at
-    if cursor:
-        after, row_id = _decode(cursor)
-        if after is None:
-            stmt = stmt.where(due.is_(None), Case.id > row_id)
-        else:
-            stmt = stmt.where(or_(due.is_(None), due > after, and_(due == after, Case.id > row_id)))
-    stmt = stmt.order_by(due.asc().nulls_last(), Case.id.asc()).limit(limit + 1)
-    rows = list(session.scalars(stmt))
+    after, row_id = _decode(cursor) if cursor else (None, None)
+    rows: list[Case] = []
+    if not cursor or after is not None:
+        dated = stmt.where(due.is_not(None))
+        if after is not None:
+            dated = dated.where(or_(due > after, and_(due == after, Case.id > row_id)))
+        rows = list(session.scalars(dated.order_by(due, Case.id).limit(limit + 1)))
+    if len(rows) <= limit:
+        undated = stmt.where(due.is_(None))
+        if after is None and row_id is not None:
+            undated = undated.where(Case.id > row_id)
+        rows += session.scalars(undated.order_by(Case.id).limit(limit + 1 - len(rows)))
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _encode(rows[-1].next_due_at, rows[-1].id) if has_more else None

@@ -88,8 +88,9 @@ class Case(IdMixin, TimestampMixin, Base):
         # The list endpoint's keyset order, per tenant.
         Index("ix_cases_storefront_created", "storefront_id", "created_at", "id"),
         Index("ix_cases_storefront_order", "storefront_id", "order_reference"),
-        # The queue's "due soonest" keyset order.
+        # The queue's keyset orders across storefronts: due soonest, newest.
         Index("ix_cases_next_due", "next_due_at", "id"),
+        Index("ix_cases_created", "created_at", "id"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(

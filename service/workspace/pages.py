@@ -31,7 +31,7 @@ from service.core.db import utcnow
 from service.staff.models import StaffRole, StaffUser
 from service.workspace.i18n import LANGUAGE_NAMES, page_locale
 from service.workspace.sessions import current_session
-from service.workspace.words import CLOCK_WORDS, word
+from service.workspace.words import clock_word, word
 
 bp = Blueprint(
     "workspace",
@@ -179,9 +179,14 @@ CASE_PAGE = "workspace.case"
 
 def case_href(case: Any) -> str:
     """Where a case opens: its page, or (until a case page exists) the queue showing it."""
-    if has_endpoint(CASE_PAGE):
-        return url_for(CASE_PAGE, case_id=case.id)
-    return url_for("workspace.queue", q=case.number, status="all")
+    if not has_endpoint(CASE_PAGE):
+        return url_for("workspace.queue", q=case.number, status="all")
+    if "case_url" not in g:
+        # Built once per request: a list page links fifty cases.
+        sample = uuid.UUID(int=0)
+        g.case_url = url_for(CASE_PAGE, case_id=sample).split(str(sample))
+    head, tail = g.case_url
+    return f"{head}{case.id}{tail}"
 
 
 def nav_items() -> list[NavItem]:
@@ -202,7 +207,7 @@ def _layout_context() -> dict[str, Any]:
         "page_locale": page_locale,
         "LANGUAGE_NAMES": LANGUAGE_NAMES,
         "word": word,
-        "CLOCK_WORDS": CLOCK_WORDS,
+        "clock_word": clock_word,
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 
 from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus, ItemCondition
@@ -60,5 +61,17 @@ CLOCK_WORDS = {
 
 
 def word(value: enum.Enum) -> str:
-    """`value` in words; an enum member without a word shows its value."""
-    return str(WORDS.get(value, value.value))
+    """`value` in words; an enum member without a word shows its value. Translated once
+    per request (a list page says "Open" fifty times)."""
+    return word_cached(value, WORDS.get(value, value.value))
+
+
+def clock_word(name: str) -> str:
+    return word_cached(("clock", name), CLOCK_WORDS.get(name, name))
+
+
+def word_cached(key: Any, label: Any) -> str:
+    cache = g.setdefault("_words", {})
+    if key not in cache:
+        cache[key] = str(label)
+    return cache[key]

@@ -12,7 +12,8 @@ Flask test client (rolled-back test transaction, as everywhere):
 Real browser (committed data, served over HTTP; see tests/workspace/served.py):
 - `desk_site`: the app served with its own storefront and a committed staff member of
   every role (`desk_site.staff["agent"]`...), all with `PASSWORD`;
-- `page`: a Chromium page (desk-sized) in the test's `locale` parameter;
+- `page`: a Chromium page (desk-sized) in the test's `locale` parameter, collecting
+  console errors (CSP refusals included) in `page.console_errors`;
   `signed_in_page(role)` signs it in through the login form;
 - `shoot(page, name)` saves a screenshot to tests/artifacts/workspace/<locale>/<name>.png.
 """
@@ -120,6 +121,10 @@ def page(workspace_browser: Any, locale: str) -> Iterator[Any]:
     context = workspace_browser.new_context(viewport=DESK_SIZE, locale=locale)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # CSP refusals and script errors land here; browser tests assert there are none.
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     yield page
     context.close()
 

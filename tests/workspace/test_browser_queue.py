@@ -31,7 +31,7 @@ def _fill_queue(desk_site) -> list[dict]:
                 "external_id": "cust-olu",
                 "name": "Olu Ade",
                 "email": "olu@example.com",
-                "phone": "+44 7911 654321",
+                "phone": "+44 7400 123456",
             },
         ),
         desk_site.open_case(kind="complaint", items=[], customer=CHINESE),
@@ -94,6 +94,7 @@ def test_an_agent_works_the_queue_with_the_keyboard(desk_site, signed_in_page, s
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{target}")
+    assert page.console_errors == []
 
 
 @LOCALES
@@ -119,6 +120,7 @@ def test_a_supervisor_assigns_two_cases_at_once(desk_site, signed_in_page, shoot
     page.goto(desk_site.base_url + f"/queue?assignee={tech.id}")
     expect(page.locator("tr[data-case]")).to_have_count(2)
     shoot(page, "queue-assigned")
+    assert page.console_errors == []
 
 
 def test_the_queue_fits_a_phone(desk_site, workspace_browser: Any, shoot):

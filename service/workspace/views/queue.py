@@ -18,7 +18,7 @@ from flask import Response, current_app, flash, g, redirect, request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defer, lazyload
 from wtforms import SelectChoice
 
 from service.cases.intake import cases_query
@@ -74,10 +74,15 @@ def queue() -> Response:
     view = parse_view(request.args, now)
     region = current_app.config["SETTINGS"].default_phone_region
     stmt = cases_query(g.principal.scope, view.filters, now, phone_region=region).options(
-        # The queue shows none of these: skip their three SELECTs.
+        # The queue shows none of these: skip their three SELECTs...
         lazyload(Case.items),
         lazyload(Case.quotes),
         lazyload(Case.shipments),
+        # ... and leaves the long texts in the table.
+        defer(Case.description),
+        defer(Case.problem_found),
+        defer(Case.cause),
+        defer(Case.fix),
     )
     page = case_page(db.session(), stmt, view.sort, PAGE_SIZE, view.cursor)
     storefronts = _storefronts()
