@@ -8,7 +8,8 @@
    random token, the table its SHA-256.
 3. Each request finds the session by the cookie (`current_session`); one idle longer
    than the setting, or of a deactivated account, is deleted and the person signs in
-   again. `last_seen_at` moves at most once a minute.
+   again. `last_seen_at` moves at most once a minute. Every sign-in prunes the sessions
+   idle past the timeout, every failure the failures older than the window.
 
 Functions take a session and flush; the views commit.
 """
@@ -86,6 +87,7 @@ def sign_in(
     password: str,
     ip: str,
     now: datetime,
+    idle: timedelta,
     previous_token: str | None = None,
     user_agent: str | None = None,
 ) -> SignIn:
@@ -99,11 +101,15 @@ def sign_in(
         if inactive is not None and check_password_hash(inactive.password_hash, password):
             # Only someone who knows the password learns the account is deactivated.
             return SignIn(refused="inactive")
-        session.add(LoginFailure(email=_email_key(email), ip=ip, created_at=now))
+        # Failures that no longer count are pruned here, so the table stays small.
+        session.execute(delete(LoginFailure).where(LoginFailure.created_at < now - THROTTLE_WINDOW))
+        session.add(LoginFailure(email=_email_key(email), ip=ip[:64], created_at=now))
         session.flush()
         return SignIn(refused="invalid")
     if previous_token:
         end_session(session, previous_token)
+    # Sessions idle past the timeout are dead anyway: pruned at every sign-in.
+    session.execute(delete(StaffSession).where(StaffSession.last_seen_at < now - idle))
     session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
     token = secrets.token_urlsafe(32)
     session.add(

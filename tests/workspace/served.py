@@ -21,6 +21,7 @@ from service.cases.models import Case
 from service.customers.models import Customer
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
+from service.workspace.models import LoginFailure
 from tests.conftest import TEST_REDIS_URL, case_payload
 
 ROLES = ("agent", "technician", "supervisor", "admin")
@@ -130,5 +131,8 @@ def serve_desk(
             session.execute(delete(Customer).where(Customer.storefront_id == storefront_id))
             session.execute(delete(StaffUser).where(StaffUser.storefront_id == storefront_id))
             session.execute(delete(Storefront).where(Storefront.id == storefront_id))
+            session.execute(
+                delete(LoginFailure).where(LoginFailure.email.endswith(f"@{slug}.example"))
+            )
             session.commit()
         database.engine.dispose()

@@ -33,5 +33,9 @@ def test_an_agent_signs_in_and_out_with_the_keyboard(desk_site, page: Any, shoot
     expect(page.locator("dialog#shortcuts")).to_be_visible()
     shoot(page, "shortcuts")
     page.keyboard.press("Escape")
+    page.locator(".who a[href='/account/password']").click()
+    expect(page.locator("input[name=current]")).to_be_visible()
+    shoot(page, "password")
+    assert page.console_errors == []
     page.locator(".who form[action='/logout'] button").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(sign_in_title)

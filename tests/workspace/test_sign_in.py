@@ -201,3 +201,25 @@ def test_pages_are_never_cached_and_cannot_be_framed(desk):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_signing_in_prunes_dead_sessions_and_failing_prunes_old_failures(
+    client, agent, technician, db_session
+):
+    from service.workspace.sessions import _hash
+
+    long_ago = utcnow() - timedelta(days=2)
+    db_session.add(
+        StaffSession(
+            token_hash=_hash("forgotten"),
+            staff_user_id=technician.user.id,
+            created_at=long_ago,
+            last_seen_at=long_ago,
+        )
+    )
+    db_session.add(LoginFailure(email="someone@x.example", ip="10.1.1.1", created_at=long_ago))
+    db_session.commit()
+    _login(client, agent.user.email, "guess")
+    assert db_session.scalars(select(LoginFailure.email)).all() == [agent.user.email]
+    _login(client, agent.user.email)
+    assert db_session.scalars(select(StaffSession.staff_user_id)).all() == [agent.user.id]

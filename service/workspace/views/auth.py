@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -58,6 +60,7 @@ def login() -> Response:
             form.password.data,
             request.remote_addr or "unknown",
             utcnow(),
+            timedelta(minutes=current_app.config["SETTINGS"].staff_session_idle_minutes),
             previous_token=request.cookies.get(COOKIE),
             user_agent=request.user_agent.string,
         )
