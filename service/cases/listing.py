@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_smorest import abort
-from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseItem
@@ -50,20 +50,22 @@ def search_clause(text: str, default_region: str) -> Any:
     serial number, customer name (part of it), e-mail, or phone in any format."""
     text = text.strip()
     upper = text.upper()
+    # Uncorrelated IN (subquery)s: each is evaluated once, not once per case.
+    customers = [func.lower(Customer.name).contains(text.lower(), autoescape=True)]
     terms: list[Any] = [
         Case.number == upper,
         Case.order_reference == text,
-        Case.items.any(func.upper(CaseItem.serial_number) == upper),
-        Case.customer.has(func.lower(Customer.name).contains(text.lower(), autoescape=True)),
+        Case.id.in_(select(CaseItem.case_id).where(func.upper(CaseItem.serial_number) == upper)),
     ]
     if text.isdigit() and len(text) <= 6:
         # "42" finds RMA-000042 in every storefront.
         terms.append(Case.number.endswith(f"-{int(text):06d}"))
     if "@" in text:
         with contextlib.suppress(ValueError):
-            terms.append(Case.customer.has(Customer.email == normalise_email(text)))
+            customers.append(Customer.email == normalise_email(text))
     if phones := _phone_forms(text, default_region):
-        terms.append(Case.customer.has(Customer.phone.in_(phones)))
+        customers.append(Customer.phone.in_(phones))
+    terms.append(Case.customer_id.in_(select(Customer.id).where(or_(*customers))))
     return or_(*terms)
 
 

@@ -35,7 +35,9 @@ How to add a page
    boosted) only the block named by `fragment` of the same template (jinja2-fragments):
    one template, never two copies. An endpoint named `workspace.goods_in` or
    `workspace.admin` appears in the header's navigation by itself (`pages.NAV`);
-   `workspace.new_call` fills the header's "new call" slot.
+   `workspace.new_call` fills the header's "new call" slot; the case page must be
+   `workspace.case` taking `case_id` (a UUID): the queue's rows then open it
+   (`pages.case_href`; until it exists they open the queue searched for the case).
 2. The template extends `workspace/_base.html` and fills `title` and `content`; a
    block inside `content` (`{% block rows %}...{% endblock %}`) is what htmx swaps
    (`hx-get="..." hx-target="#rows"`). `_field.html` renders a
