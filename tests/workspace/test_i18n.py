@@ -71,3 +71,13 @@ def test_the_login_page_follows_the_language_switch(client):
     )
     assert response.headers["Location"] == "/login"
     assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_placeholders_and_plurals_are_filled_in_both_languages(desk):
+    english = desk.get("/queue").get_data(as_text=True)
+    assert ">1 hour<" in english and ">4 hours<" in english
+    assert "At least 10 characters." in desk.get("/account/password").get_data(as_text=True)
+    chinese = desk.get("/queue", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert ">4 小时<" in chinese
+    password = desk.get("/account/password", headers={"Accept-Language": "zh-CN"})
+    assert "至少 10 个字符" in password.get_data(as_text=True)
