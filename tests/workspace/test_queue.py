@@ -334,5 +334,6 @@ def test_bulk_on_another_storefronts_case_finds_nothing(
     theirs = open_case(as_tenant=other_tenant)
     client = sign_in(create_staff("agent", storefront=tenant.storefront))
     response = _bulk(client, [theirs], operation="escalate")
-    assert response.status_code == 404
+    assert response.status_code == 303
     assert row(db_session, theirs).escalated is False
+    assert f"There is no case {theirs['id']}." in client.get("/queue").get_data(as_text=True)

@@ -31,7 +31,7 @@ from service.staff.service import staff_query
 from service.storefronts.models import Storefront
 from service.workspace.actions import act
 from service.workspace.forms import BulkForm
-from service.workspace.pages import bp, render, safe_next, staff_page
+from service.workspace.pages import PageError, bp, render, safe_next, staff_page
 from service.workspace.queue import (
     DUE_WITHIN,
     PAGE_SIZE,
@@ -144,7 +144,12 @@ def queue_bulk() -> Response:
         return redirect(back, 303)
     done, stale, refused = [], [], []
     for case_id, version in selected:
-        outcome = act(case_id, "assign", data, version)
+        try:
+            outcome = act(case_id, "assign", data, version)
+        except PageError as missing:
+            # Gone, or outside this person's storefront: say so, go on with the rest.
+            refused.append((str(case_id), missing.message))
+            continue
         if outcome.ok:
             done.append(outcome.case.number)
         elif outcome.changed_at is not None or outcome.changed_by is not None:
