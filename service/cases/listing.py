@@ -57,7 +57,7 @@ def search_clause(text: str, default_region: str) -> Any:
         Case.order_reference == text,
         Case.id.in_(select(CaseItem.case_id).where(func.upper(CaseItem.serial_number) == upper)),
     ]
-    if text.isdigit() and len(text) <= 6:
+    if text.isascii() and text.isdigit() and len(text) <= 6:
         # "42" finds RMA-000042 in every storefront.
         terms.append(Case.number.endswith(f"-{int(text):06d}"))
     if "@" in text:

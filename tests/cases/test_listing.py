@@ -57,3 +57,11 @@ def test_bad_list_arguments_are_422_naming_the_field(client, tenant, db_session)
     bad = client.get("/api/v1/cases?sort=due&cursor=bm9wZQ", headers=tenant.headers)
     assert bad.status_code == 422
     assert "cursor" in bad.get_json()["errors"]["query"]
+
+
+def test_search_text_of_any_kind_is_a_search_not_an_error(client, tenant, open_case):
+    open_case()
+    for query in ("²", "١٢", "%_\\", "@@", "+", "😀", "a" * 200):
+        response = client.get("/api/v1/cases", query_string={"q": query}, headers=tenant.headers)
+        assert response.status_code == 200, query
+        assert response.get_json()["items"] == []
