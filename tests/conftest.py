@@ -22,6 +22,7 @@ from service import create_app
 from service.core import migrate
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
+from tests.browser import browser, chromium  # noqa: F401 (fixtures, one browser a run)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -9,7 +9,8 @@ Flask test client (rolled-back test transaction, as everywhere):
 - `csrf_token(client, path)` reads a page's CSRF token; `post_form(client, path, data)`
   POSTs with it, as the browser would.
 
-Real browser (committed data, served over HTTP; see tests/workspace/served.py):
+Real browser (committed data, served over HTTP; see tests/workspace/served.py; the run's
+one Chromium comes from tests/browser.py):
 - `desk_site`: the app served with its own storefront and a committed staff member of
   every role (`desk_site.staff["agent"]`...), all with `PASSWORD`;
 - `page`: a Chromium page (desk-sized) in the test's `locale` parameter, collecting
@@ -30,10 +31,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import StaffMember
-from tests.workspace.browser import ARTIFACTS, launch_chromium
 from tests.workspace.served import DeskSite, serve_desk
 
 PASSWORD = "a long enough password"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "workspace"
 DESK_SIZE = {"width": 1366, "height": 900}
 LOCALES = pytest.mark.parametrize("locale", ["en", "zh-CN"])
 
@@ -104,10 +105,10 @@ def desk_site(
         yield site
 
 
-@pytest.fixture(scope="session")
-def workspace_browser() -> Iterator[Any]:
-    with launch_chromium() as browser:
-        yield browser
+@pytest.fixture
+def workspace_browser(browser: Any) -> Any:
+    """The run's one Chromium (tests/browser.py)."""
+    return browser
 
 
 @pytest.fixture

@@ -25,6 +25,11 @@ def test_an_agent_signs_in_and_out_with_the_keyboard(desk_site, page: Any, shoot
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_be_visible()
     shoot(page, "login-failed")
+    # The refused sign-in is answered 401, which the console reports: expected.
+    assert page.console_errors == [
+        "Failed to load resource: the server responded with a status of 401 (UNAUTHORIZED)"
+    ]
+    page.console_errors.clear()
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("input[name=password]").press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(queue_title)
