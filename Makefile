@@ -13,7 +13,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar off
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: help venv run test lint format openapi bench migrate mutants clean
+.PHONY: help venv run test lint format openapi i18n bench migrate mutants clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -51,14 +51,22 @@ openapi: $(RUN_STAMP) ## Write the OpenAPI spec to openapi/openapi.json
 	INSTANCE_DIR=$$(mktemp -d) $(FLASK) openapi write --format json openapi/openapi.json
 	@echo "wrote openapi/openapi.json"
 
+CATALOGS := service/workspace/translations
+i18n: $(RUN_STAMP) ## Extract the workspace's strings into its catalogs (then translate the new ones)
+	$(BIN)/pybabel extract -F service/workspace/babel.cfg -k _l --no-location --sort-output \
+		--omit-header -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete -N \
+		--ignore-pot-creation-date
+
 migrate: $(RUN_STAMP) ## Apply migrations to DATABASE_URL (default: instance/aftersales.db)
 	$(FLASK) db upgrade
 
 bench: $(DEV_STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL; see bench/README)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.notices
+	$(BIN)/python -m bench.queue
 
-mutants: $(STAMP) ## Mutation testing of the core rules, per module group (slow; not in `make test`)
+mutants: $(DEV_STAMP) ## Mutation testing of the core rules, per module group (slow; not in `make test`)
 	$(BIN)/python -m tests.mutation $(GROUPS)
 
 clean: ## Remove the virtualenv and local state

@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "service.surveys.routes",
     "service.customers.routes",
     "service.conversations.routes",
+    "service.staff.routes",
 )
 
 
@@ -41,7 +42,8 @@ def create_app(**overrides: Any) -> Flask:
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_REDOC_PATH="docs",
-        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        # Vendored (service/workspace/static/vendor/): the docs page works offline.
+        OPENAPI_REDOC_URL="/workspace/static/vendor/redoc/redoc.standalone.js",
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Track after-sales cases from intake to follow-up. "
@@ -70,5 +72,6 @@ def create_app(**overrides: Any) -> Flask:
     api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error
     app.register_blueprint(import_module("service.notifications.routes").webhooks)
     app.register_blueprint(import_module("service.conversations.routes").webhooks)
+    import_module("service.workspace.routes").init_app(app)
     cli.init_app(app)
     return app

@@ -116,7 +116,8 @@ def main() -> int:
             children.append(subprocess.Popen(command, env=env, start_new_session=True))
         _wait_until_up(f"http://127.0.0.1:{port}/healthz", children)
         print(
-            f"\nAftersales is up: API http://127.0.0.1:{port}/api/v1/docs  health /healthz"
+            f"\nAftersales is up: workspace http://127.0.0.1:{port}/login (the staff login"
+            f" above)  API http://127.0.0.1:{port}/api/v1/docs  health /healthz"
             "  (Ctrl-C to stop)\n",
             flush=True,
         )

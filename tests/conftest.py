@@ -22,6 +22,7 @@ from service import create_app
 from service.core import migrate
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
+from tests.browser import browser, chromium  # noqa: F401 (fixtures, one browser a run)
 
 #: The live-service fixtures (real workers, SMTP and SMS providers on loopback).
 pytest_plugins = ["tests.live"]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.cases.eligibility import decide
 from service.cases.lifecycle import record_event
+from service.cases.listing import search_clause
 from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, CaseStatus
 from service.core.auth import Actor
 from service.core.db import utcnow
@@ -132,8 +133,14 @@ def get_case(
 
 
 def cases_query(
-    scope: uuid.UUID | None, filters: dict[str, Any], now: datetime | None = None
+    scope: uuid.UUID | None,
+    filters: dict[str, Any],
+    now: datetime | None = None,
+    phone_region: str = "US",
 ) -> Select[Any]:
+    """Cases within `scope` (a storefront id, or None for all) matching `filters` (the
+    API's query arguments; the workspace's queue passes the same). Page it with
+    service.cases.listing.case_page."""
     stmt = select(Case)
     if scope is not None:
         stmt = stmt.where(Case.storefront_id == scope)
@@ -141,6 +148,18 @@ def cases_query(
         stmt = stmt.where(Case.status.in_(filters["status"]))
     if filters.get("kind"):
         stmt = stmt.where(Case.kind.in_(filters["kind"]))
+    if filters.get("channel"):
+        stmt = stmt.where(Case.channel.in_(filters["channel"]))
+    if "storefront_id" in filters:
+        stmt = stmt.where(Case.storefront_id == filters["storefront_id"])
+    if "assignee_id" in filters:
+        stmt = stmt.where(Case.assignee_id == filters["assignee_id"])
+    if filters.get("unassigned"):
+        stmt = stmt.where(Case.assignee_id.is_(None))
+    if "escalated" in filters:
+        stmt = stmt.where(Case.escalated == filters["escalated"])
+    if filters.get("q"):
+        stmt = stmt.where(search_clause(filters["q"], phone_region))
     if "customer_id" in filters:
         stmt = stmt.where(Case.customer_id == filters["customer_id"])
     if "order_reference" in filters:

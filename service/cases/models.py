@@ -90,6 +90,9 @@ class Case(IdMixin, TimestampMixin, Base):
         Index("ix_cases_storefront_order", "storefront_id", "order_reference"),
         # Staff look cases up by number across storefronts.
         Index("ix_cases_number", "number"),
+        # The queue's keyset orders across storefronts: due soonest, newest.
+        Index("ix_cases_next_due", "next_due_at", "id"),
+        Index("ix_cases_created", "created_at", "id"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(
@@ -126,6 +129,9 @@ class Case(IdMixin, TimestampMixin, Base):
     #: The follow-up must reach the customer within 3 days of completion.
     followup_due_at: Mapped[datetime | None]
     followed_up_at: Mapped[datetime | None]
+    #: The earliest deadline of a clock still running (None: none runs), kept by
+    #: service.sla.clocks at every flush; the queue sorts on it.
+    next_due_at: Mapped[datetime | None]
     #: The technician or agent the case is dispatched to (派单).
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), index=True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -18,6 +18,7 @@ from service.cases.dispatch import assign
 from service.cases.errors import ActionDataError, ActionRefused
 from service.cases.intake import cases_query, get_case, open_case
 from service.cases.lifecycle import allowed_actions, perform, report_inbound_shipment
+from service.cases.listing import case_page
 from service.cases.models import Case
 from service.cases.schemas import (
     CaseCreateSchema,
@@ -29,7 +30,7 @@ from service.cases.transitions import TRANSITIONS, Transition
 from service.contact_log.schemas import ContactSchema
 from service.contact_log.service import case_contacts, log_contact
 from service.core import db
-from service.core.api import Blueprint, field_errors, keyset_page, page_schema, transaction
+from service.core.api import Blueprint, field_errors, page_schema, transaction
 from service.core.auth import require_staff
 from service.quotes.schemas import QuoteSchema
 from service.shipments.models import Shipment
@@ -94,9 +95,10 @@ class CaseViews(MethodView):
     @blp.arguments(CaseQueryArgsSchema, location="query")
     @blp.response(200, CasePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List cases, newest first"""
-        stmt = cases_query(g.principal.scope, args)
-        return keyset_page(db.session(), stmt, Case, args["limit"], args["cursor"])
+        """List cases, newest first (or due soonest)"""
+        region = current_app.config["SETTINGS"].default_phone_region
+        stmt = cases_query(g.principal.scope, args, phone_region=region)
+        return case_page(db.session(), stmt, args["sort"], args["limit"], args["cursor"])
 
     @blp.auth_required
     @blp.arguments(CaseCreateSchema)

@@ -7,6 +7,7 @@ import marshmallow as ma
 
 from service.cases.eligibility import case_eligibility, return_explanation, warranty_explanation
 from service.cases.lifecycle import allowed_actions
+from service.cases.listing import SORTS
 from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus, ItemCondition
 from service.core.api import CursorArgsSchema, Schema
 from service.core.auth import current_principal
@@ -175,6 +176,26 @@ class CaseQueryArgsSchema(CursorArgsSchema):
     )
     customer_replied = ma.fields.Boolean(
         metadata={"description": "The customer wrote and staff have not answered (or not)."}
+    )
+    channel = ma.fields.List(ma.fields.Enum(CaseChannel, by_value=True))
+    storefront_id = ma.fields.UUID(metadata={"description": "Staff: one storefront's cases."})
+    assignee_id = ma.fields.UUID(metadata={"description": "Dispatched to this staff member."})
+    unassigned = ma.fields.Boolean(metadata={"description": "`true`: dispatched to no one."})
+    escalated = ma.fields.Boolean()
+    q = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={
+            "description": "Search: case number (or its digits), order reference, serial "
+            "number, customer name (part), e-mail, or phone in any format."
+        },
+    )
+    sort = ma.fields.String(
+        load_default="newest",
+        validate=ma.validate.OneOf(SORTS),
+        metadata={
+            "description": "`newest` (created, newest first) or `due` (the earliest running "
+            "SLA deadline first; cases with no clock running last)."
+        },
     )
 
 

@@ -117,6 +117,10 @@ class Settings:
     public_base_url: str = setting("http://127.0.0.1:5000", check=_url("http", "https"))
     #: Log SQL statements (development aid; parameters are never logged).
     sql_echo: bool = False
+    #: A workspace sign-in ends after this many minutes without a request.
+    staff_session_idle_minutes: int = setting(480, minimum=1)
+    #: Cookies only over HTTPS; None ("auto"): when PUBLIC_BASE_URL is https.
+    secure_cookies: bool | None = None
 
     # Notices. The development default writes what would be sent to instance/outbox/.
     email_backend: str = setting("file", choices=("file", "smtp"))
@@ -197,6 +201,8 @@ class Settings:
         settings.default_phone_region = settings.default_phone_region.upper()
         if not settings.log_format:
             settings.log_format = "text" if settings.app_env == "development" else "json"
+        if settings.secure_cookies is None:
+            settings.secure_cookies = settings.public_base_url.startswith("https://")
         if not settings.secret_key:
             settings.secret_key = _stable_secret_key(settings.instance_dir)
         return settings
@@ -208,6 +214,7 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 def _parse(f: Field, kind: Any, raw: str) -> Any:
     """The value of one setting from its environment text; ConfigError if it is bad."""
     problem, value = None, raw
+    optional = type(None) in typing.get_args(kind)
     kind = next((k for k in typing.get_args(kind) if k is not type(None)), kind)
     if kind is int:
         try:
@@ -218,6 +225,8 @@ def _parse(f: Field, kind: Any, raw: str) -> Any:
             minimum = f.metadata.get("minimum")
             if minimum is not None and value < minimum:
                 problem = f"an integer of at least {minimum}"
+    elif kind is bool and optional and raw.lower() == "auto":
+        value = None  # an optional flag: "auto" lets the service decide
     elif kind is bool:
         if raw.lower() not in _TRUE + _FALSE:
             problem = "1 or 0 (true/false, yes/no, on/off)"

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, event, or_
+from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseKind, CaseStatus
 
@@ -119,6 +120,27 @@ def describe(case: Case, now: datetime) -> dict[str, Any]:
         }
         for name, clock in clocks(case).items()
     }
+
+
+def next_due(case: Case) -> datetime | None:
+    """The earliest deadline of a clock still running (as `running_late` reads them)."""
+    running = []
+    if case.status not in (S.cancelled, S.closed) and case.first_responded_at is None:
+        running.append(case.first_response_due_at)
+    if case.completed_at is None and case.resolution_paused_at is None:
+        running.append(case.resolution_due_at)
+    if case.followed_up_at is None:
+        running.append(case.followup_due_at)
+    return min((due for due in running if due is not None), default=None)
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_next_due(session: Session, _context: Any, _instances: Any) -> None:
+    # Every change to a clock goes through a flush, wherever it was made (lifecycle,
+    # contact log, surveys), so the queue's sort column cannot fall out of step.
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Case) and obj.next_due_at != (due := next_due(obj)):
+            obj.next_due_at = due
 
 
 # --- the same in SQL (list filters, the breach sweep) ---------------------------------

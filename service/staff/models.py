@@ -35,6 +35,8 @@ class StaffUser(IdMixin, TimestampMixin, Base):
         ForeignKey("storefronts.id", ondelete="CASCADE"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: The workspace's language for this person (None: the browser's).
+    locale: Mapped[str | None] = mapped_column(String(10))
 
 
 class StaffToken(IdMixin, TimestampMixin, Base):
