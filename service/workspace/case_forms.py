@@ -176,7 +176,7 @@ def _kind(name: str, declared: ma.fields.Field) -> str:
     if isinstance(declared, ma.fields.Integer):
         return "money" if name.endswith("_minor") else "integer"
     limit = _length(declared.validators)
-    return "textarea" if limit is None or limit > 300 else "text"
+    return "textarea" if limit is not None and limit > 300 else "text"
 
 
 def fields_of(schema: type[ma.Schema]) -> list[FieldSpec]:

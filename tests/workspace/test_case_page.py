@@ -153,7 +153,12 @@ def test_diagnose_assigns_the_technician_picked(desk, walk, technician, db_sessi
 @pytest.mark.parametrize(
     ("status", "action", "data", "field"),
     [
-        ("open", "request_item", {"shipping_instructions": ""}, "Shipping instructions for the customer"),
+        (
+            "open",
+            "request_item",
+            {"shipping_instructions": ""},
+            "Shipping instructions for the customer",
+        ),
         ("received", "diagnose", {"technician_id": "not-an-id"}, "Technician"),
         ("received", "diagnose", {"technician_id": str(uuid.uuid4())}, "Technician"),
         ("diagnosing", "send_quote", {"currency": "CNY", "valid_until": "2099-01-01"}, "Lines"),
