@@ -30,9 +30,9 @@ from service.shipments.carriers import (
 from service.surveys.models import AnswerChannel
 from service.surveys.schemas import SurveyAnswerSchema
 from service.surveys.service import SurveyClosed, current_survey, record_answer
-from service.workspace.actions import Outcome, act, case_or_404, last_change
+from service.workspace.actions import OTHER_OPERATIONS, Outcome, act, case_or_404, last_change
 from service.workspace.case_forms import Form, collect, fields_of, flat_errors
-from service.workspace.case_view import action_forms, case_context
+from service.workspace.case_view import case_context
 from service.workspace.pages import (
     CASE_PAGE,
     PageError,
@@ -104,12 +104,9 @@ def case_action(case_id: str, action: str) -> Response:
     if action != "assign" and g.staff.role not in TRANSITIONS[action].staff_roles:
         raise PageError(403, _("Your role may not do this."))
     version = _version()
-    case = case_or_404(case_id)
-    spec = next((f for f in action_forms(case, utcnow()) if f.action == action), None)
-    fields = spec.fields if spec else fields_of(TRANSITIONS[action].body)
-    db.rollback()  # the lock is taken by act()
+    fields = fields_of(OTHER_OPERATIONS.get(action) or TRANSITIONS[action].body)
     form = Form(action, fields, values=request.form.copy())
-    outcome = act(case.id, action, collect(fields, request.form), version)
+    outcome = act(case_id, action, collect(fields, request.form), version)
     if not outcome.ok:
         return _refused(case_id, form, outcome)
     return redirect_to(CASE_PAGE, case_id=outcome.case.id)
