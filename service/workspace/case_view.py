@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from service.cases.action_schemas import AssignmentSchema
-from service.cases.eligibility import case_eligibility, return_explanation, warranty_explanation
+from service.cases.eligibility import case_eligibility
 from service.cases.lifecycle import allowed_actions
 from service.cases.models import Case, CaseStatus
 from service.cases.transitions import TRANSITIONS, WORKSHOP
@@ -170,6 +170,33 @@ WORDING = {
 }
 
 
+def warranty_words(item: Any) -> str:
+    """service.cases.eligibility's explanation, in the page's language."""
+    facts = {
+        "until": item.warranty_until.isoformat(),
+        "months": item.warranty_months,
+        "bought": item.purchase_date.isoformat(),
+    }
+    if item.in_warranty:
+        return _(
+            "In warranty until %(until)s (%(months)d months from purchase on %(bought)s): "
+            "repairs are free of charge.",
+            **facts,
+        )
+    return _(
+        "Warranty ended on %(until)s (%(months)d months from purchase on %(bought)s): "
+        "repairs are quoted.",
+        **facts,
+    )
+
+
+def return_words(item: Any) -> str:
+    facts = {"days": item.return_window_days, "until": item.return_until.isoformat()}
+    if item.returnable:
+        return _("Within the %(days)d-day return window, which ends on %(until)s.", **facts)
+    return _("Outside the %(days)d-day return window, which ended on %(until)s.", **facts)
+
+
 @dataclass
 class ItemVerdict:
     item: Any
@@ -195,8 +222,7 @@ def case_context(case: Case, now: datetime, forms: list[Form] | None = None) -> 
         "history": history(case),
         "eligibility": case_eligibility(case),
         "verdicts": [
-            ItemVerdict(item, warranty_explanation(item), return_explanation(item))
-            for item in case.items
+            ItemVerdict(item, warranty_words(item), return_words(item)) for item in case.items
         ],
         "forms": fresh,
         "follow_up": follow_up,

@@ -107,3 +107,17 @@ def test_a_new_case_without_a_name_or_item_date_names_them_and_writes_nothing(
     html = response.get_data(as_text=True)
     assert "Customer: Name:" in html and "Items 1: Purchase date:" in html
     assert count(db_session, Case) == before and count(db_session, Contact) == 0
+
+
+def test_a_case_reference_holding_nul_is_no_case_not_an_error(desk, open_case, db_session):
+    open_case()
+    assert desk.get("/cases/HB-%00").status_code == 404
+    response = post_form(
+        desk,
+        "/calls/log",
+        {"case": "HB-\x00", "direction": "in", "summary": "x"},
+        token_from="/calls/new",
+    )
+    assert response.status_code == 422
+    assert "Case:" in response.get_data(as_text=True)
+    assert count(db_session, Contact) == 0

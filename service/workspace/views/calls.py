@@ -24,6 +24,7 @@ from service.contact_log.models import ContactChannel, ContactDirection
 from service.contact_log.service import log_contact
 from service.core import db
 from service.core.contacts import normalise_phone
+from service.core.fields import unsafe_text
 from service.customers.models import Customer
 from service.storefronts.models import Storefront
 from service.workspace.case_forms import choice_label, flat_errors, label_of
@@ -132,7 +133,10 @@ def _contact(form: MultiDict[str, str], summary_field: str = "summary") -> dict[
 def log_call() -> Response:
     form = request.form
     errors: dict[str, list[str]] = {}
-    case = get_case(db.session(), g.principal.scope, form.get("case", ""), for_update=True)
+    ref = form.get("case", "").strip()
+    case = None
+    if ref and not unsafe_text(ref) and len(ref) <= 64:
+        case = get_case(db.session(), g.principal.scope, ref, for_update=True)
     if case is None:
         errors["case"] = [_("Choose the case the call is about.")]
     try:

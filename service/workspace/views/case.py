@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from service.cases.transitions import TRANSITIONS
 from service.core import db
 from service.core.db import utcnow
+from service.core.fields import unsafe_text
 from service.shipments.carriers import (
     CARRIERS,
     TrackingNumberError,
@@ -45,6 +46,14 @@ from service.workspace.pages import (
 )
 
 TEMPLATE = "workspace/case.html"
+
+
+@bp.url_value_preprocessor
+def _refuse_unsafe_refs(endpoint: str | None, values: dict | None) -> None:
+    # PostgreSQL refuses NUL in text: a case reference holding one is no case (a 404
+    # page), never a database error.
+    if any(isinstance(v, str) and unsafe_text(v) for v in (values or {}).values()):
+        raise PageError(404, _("There is no such page."))
 
 
 def _page(case_ref: str, status: int = 200, **extra) -> Response:
