@@ -271,6 +271,19 @@ def test_the_ship_form_hint_names_the_carrier_or_the_bad_check_digit(desk):
     ups = desk.get(f"/tracking-check?tracking_number={BAD_UPS}").get_data(as_text=True)
     assert "check digit" in ups and "UPS" in ups
     assert desk.get("/tracking-check?tracking_number=").status_code == 200
+    both = desk.get("/tracking-check?tracking_number=123456789012").get_data(as_text=True)
+    assert "several carriers" in both and "SF Express" in both
+    # Still typing: no complaint yet.
+    assert "error" not in desk.get("/tracking-check?tracking_number=SF12").get_data(as_text=True)
+    wrong = desk.get("/tracking-check?tracking_number=ABC123456789&carrier=ups")
+    assert "Not a valid UPS tracking number" in wrong.get_data(as_text=True)
+
+
+def test_the_carrier_hint_speaks_the_page_language(desk):
+    html = desk.get(
+        f"/tracking-check?tracking_number={BAD_UPS}", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    assert "校验位" in html
 
 
 def test_shipping_with_an_sf_number_detects_the_carrier(desk, walk, db_session):

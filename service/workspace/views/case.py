@@ -23,9 +23,12 @@ from service.core.db import utcnow
 from service.core.fields import unsafe_text
 from service.shipments.carriers import (
     CARRIERS,
+    MAX_LENGTH,
+    MIN_LENGTH,
     TrackingNumberError,
     check_digit_failures,
     detect_carriers,
+    normalise,
     resolve_tracking,
 )
 from service.surveys.models import AnswerChannel
@@ -160,25 +163,47 @@ def follow_up(case_id: str) -> Response:
     return redirect_to(CASE_PAGE, case_id=case.id)
 
 
+def tracking_hint(number: str, carrier: str | None, carrier_name: str | None):
+    """(carriers the number is, what is wrong with it) in the page's language; nothing
+    wrong yet while a plausible number is still too short."""
+    try:
+        tracking = resolve_tracking(number, carrier, carrier_name)
+    except TrackingNumberError as error:
+        found = detect_carriers(number)
+        failed = check_digit_failures(number)
+        normalised = normalise(number)
+        if failed and not found:
+            names = ", ".join(c.name for c in failed)
+            return [], _(
+                "The check digit is wrong for a %(carrier)s number: a digit was probably mistyped.",
+                carrier=names,
+            )
+        if error.field == "carrier" and len(found) > 1:
+            names = ", ".join(c.name for c in found)
+            return found, _(
+                "This number fits several carriers (%(names)s): choose one.", names=names
+            )
+        if error.field == "carrier":
+            return [], _("No carrier recognised from this number: choose the carrier, or name it.")
+        if carrier and carrier.lower() in CARRIERS and normalised.isalnum():
+            name = CARRIERS[carrier.lower()].name
+            return [], _("Not a valid %(carrier)s tracking number.", carrier=name)
+        if normalised.isalnum() and len(normalised) < MIN_LENGTH:
+            return [], None
+        return [], _(
+            "Letters and digits only, %(low)d to %(high)d of them.", low=MIN_LENGTH, high=MAX_LENGTH
+        )
+    return ([CARRIERS[tracking.carrier_code]] if tracking.carrier_code else []), None
+
+
 @bp.get("/tracking-check")
 @staff_page()
 def tracking_check() -> Response:
     """The ship form's hint as the number is typed (htmx swaps it under the input)."""
     number = request.args.get("tracking_number", "")[:100]
-    carrier = request.args.get("carrier") or None
     found, problem = [], None
     if number.strip():
-        try:
-            tracking = resolve_tracking(number, carrier, request.args.get("carrier_name") or None)
-            found = [CARRIERS[tracking.carrier_code]] if tracking.carrier_code else []
-        except TrackingNumberError as error:
-            problem = error.message
-            found = detect_carriers(number)
-            failed = check_digit_failures(number)
-            if failed and not found:
-                problem = _(
-                    "The check digit is wrong for a %(carrier)s number: a digit was "
-                    "probably mistyped.",
-                    carrier=", ".join(c.name for c in failed),
-                )
+        found, problem = tracking_hint(
+            number, request.args.get("carrier") or None, request.args.get("carrier_name") or None
+        )
     return render("workspace/_tracking_hint.html", number=number, found=found, problem=problem)
