@@ -328,3 +328,81 @@ def test_a_follow_up_without_a_score_names_it_and_writes_nothing(desk, walk, db_
     assert "Product quality:" in response.get_data(as_text=True)
     assert row(db_session, case).status == CaseStatus.delivered
     assert db_session.scalars(select(Survey)).one().answered_at is None
+
+
+def test_notices_show_sent_deferred_suppressed_and_failed_with_the_reason(
+    desk, open_case, db_session
+):
+    from datetime import timedelta
+
+    from service.core.db import utcnow
+    from service.notifications.models import NoticeStatus, Notification
+
+    case = open_case()
+    notices = db_session.scalars(
+        select(Notification).where(Notification.case_id == uuid.UUID(case["id"]))
+    ).all()
+    assert notices, "opening a case writes its notices"
+    template = notices[0]
+    later = utcnow() + timedelta(hours=9)
+    for status, error in (
+        (NoticeStatus.sent, None),
+        (NoticeStatus.deferred, None),
+        (NoticeStatus.suppressed, "no consent for sms"),
+        (NoticeStatus.failed, "550 mailbox unavailable"),
+    ):
+        db_session.add(
+            Notification(
+                event_key=f"test-{status.value}",
+                case_id=template.case_id,
+                channel=template.channel,
+                template=template.template,
+                locale="en",
+                recipient=template.recipient,
+                body_text="x",
+                status=status,
+                last_error=error,
+                scheduled_for=later,
+                sent_at=utcnow() if status == NoticeStatus.sent else None,
+            )
+        )
+    db_session.flush()
+    html = page(desk, case)
+    assert "Sent " in html and "Deferred until" in html
+    assert "Suppressed: no consent for sms" in html and "Failed: 550 mailbox unavailable" in html
+
+
+def test_internal_entries_are_marked_apart_from_what_the_customer_sees(desk, walk):
+    case = walk(CaseStatus.received)
+    post_action(desk, case, "assign", {"priority": "high", "note": "VIP customer"})
+    html = page(desk, case)
+    internal = re.search(r'<li class="internal">(.*?)</li>', html, re.S).group(1)
+    assert "VIP customer" in internal and "Internal" in internal
+    public = re.findall(r'<li class="public">(.*?)</li>', html, re.S)
+    assert public and all("Customer sees this" in entry for entry in public)
+
+
+def test_the_assignment_form_assigns_sets_priority_and_escalates(
+    desk, open_case, agent, db_session
+):
+    case = open_case()
+    response = post_action(
+        desk,
+        case,
+        "assign",
+        {"assignee_id": str(agent.user.id), "priority": "urgent", "escalated": "1"},
+    )
+    assert response.status_code == 303
+    saved = row(db_session, case)
+    assert saved.assignee_id == agent.user.id and saved.priority.value == "urgent"
+    assert saved.escalated is True
+
+
+def test_the_desk_records_a_quote_approved_over_the_phone(desk, walk, db_session):
+    case = walk(CaseStatus.quote_pending)
+    html = page(desk, case)
+    assert 'data-action="approve_quote"' in html and 'name="quote_id"' in html
+    quote_id = re.search(r'name="quote_id" value="([^"]+)"', html).group(1)
+    assert quote_id == case["current_quote"]["id"]
+    assert post_action(desk, case, "approve_quote", {"quote_id": quote_id}).status_code == 303
+    assert row(db_session, case).status == CaseStatus.repairing
