@@ -141,6 +141,36 @@ def follow_up_form(case: Case) -> Form | None:
     return Form("follow_up", fields_of(SurveyAnswerSchema))
 
 
+#: service.cases.eligibility's case-level explanations, in the page's language.
+ELIGIBILITY_WORDS = {
+    "Every item is within its return window.": _l("Every item is within its return window."),
+    "Some items are outside their return window; staff will review the request.": _l(
+        "Some items are outside their return window; staff will review the request."
+    ),
+    "Every item is within its return window or warranty.": _l(
+        "Every item is within its return window or warranty."
+    ),
+    "Some items are outside both return window and warranty; staff will review.": _l(
+        "Some items are outside both return window and warranty; staff will review."
+    ),
+    "Every item is in warranty: the repair is free of charge.": _l(
+        "Every item is in warranty: the repair is free of charge."
+    ),
+    "Some items are out of warranty: their repair will be quoted for approval.": _l(
+        "Some items are out of warranty: their repair will be quoted for approval."
+    ),
+    "No item eligibility applies to this kind of case.": _l(
+        "No item eligibility applies to this kind of case."
+    ),
+}
+
+
+def eligibility(case: Case) -> dict[str, Any]:
+    verdict = case_eligibility(case)
+    why = str(verdict["explanation"])
+    return {**verdict, "explanation": str(ELIGIBILITY_WORDS.get(why, why))}
+
+
 def notice_state(notice: Notification) -> str:
     """sent / deferred until / suppressed / failed, with the when or the why."""
     when = notice.sent_at or notice.scheduled_for
@@ -220,7 +250,7 @@ def case_context(case: Case, now: datetime, forms: list[Form] | None = None) -> 
         "now": now,
         "storefront": db.session().get(Storefront, case.storefront_id),
         "history": history(case),
-        "eligibility": case_eligibility(case),
+        "eligibility": eligibility(case),
         "verdicts": [
             ItemVerdict(item, warranty_words(item), return_words(item)) for item in case.items
         ],

@@ -406,3 +406,12 @@ def test_the_desk_records_a_quote_approved_over_the_phone(desk, walk, db_session
     assert quote_id == case["current_quote"]["id"]
     assert post_action(desk, case, "approve_quote", {"quote_id": quote_id}).status_code == 303
     assert row(db_session, case).status == CaseStatus.repairing
+
+
+def test_verdicts_and_explanations_speak_the_page_language(desk, open_case):
+    case = open_case()
+    html = desk.get(f"/cases/{case['id']}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="zh-CN">' in html
+    assert "所有商品都在保修期内" in html and "保修至 2027-09-01" in html
