@@ -211,8 +211,10 @@ def minor_units(text: str, currency: str) -> int | str:
         amount = Decimal(text.replace(",", "").strip())
     except InvalidOperation:
         return text
+    if not amount.is_finite() or abs(amount) > 10**15:
+        return text  # NaN, sNaN, infinity; far beyond any price
     scaled = amount.scaleb(get_currency_precision(currency))
-    if scaled != scaled.to_integral_value() or not amount.is_finite():
+    if scaled != scaled.to_integral_value():
         return text
     return int(scaled)
 

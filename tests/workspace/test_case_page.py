@@ -415,3 +415,26 @@ def test_verdicts_and_explanations_speak_the_page_language(desk, open_case):
     )
     assert '<html lang="zh-CN">' in html
     assert "所有商品都在保修期内" in html and "保修至 2027-09-01" in html
+
+
+def test_a_stale_follow_up_form_writes_nothing(desk, walk, db_session, act, admin):
+    case = walk(CaseStatus.delivered)
+    html = page(desk, case)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    assert act(case["id"], "close", {}, admin.headers).status_code == 200
+    response = desk.post(
+        f"/cases/{case['id']}/follow-up", data={**SCORES, "csrf_token": token, "version": version}
+    )
+    assert response.status_code == 409 and "Changed by" in response.get_data(as_text=True)
+    assert db_session.scalars(select(Survey)).one().answered_at is None
+
+
+@pytest.mark.parametrize("amount", ["sNaN", "NaN", "Infinity", "1e400", "12.345", "-3"])
+def test_a_refund_amount_that_is_no_amount_is_refused_by_name(boss, walk, db_session, amount):
+    from service.cases.models import CaseKind
+
+    case = walk(CaseStatus.received, CaseKind.return_)
+    response = post_action(boss, case, "refund", {"currency": "CNY", "amount_minor": amount})
+    assert response.status_code == 422 and "Amount:" in response.get_data(as_text=True)
+    assert row(db_session, case).status == CaseStatus.received
