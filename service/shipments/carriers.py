@@ -34,6 +34,7 @@ __all__ = [
     "Carrier",
     "Tracking",
     "TrackingNumberError",
+    "check_digit_failures",
     "detect_carriers",
     "normalise",
     "resolve_tracking",
@@ -175,6 +176,22 @@ def detect_carriers(number: str) -> list[Carrier]:
     if not _ALPHANUMERIC.fullmatch(normalised):
         return []
     return [match.carrier for match in _matches(normalised)]
+
+
+def check_digit_failures(number: str) -> list[Carrier]:
+    """Carriers whose format `number` has but whose check digit it fails: what a typo in
+    a UPS or FedEx number looks like (the staff page says so as the number is typed)."""
+    normalised = normalise(number)
+    if not _ALPHANUMERIC.fullmatch(normalised):
+        return []
+    failed: dict[str, Carrier] = {}
+    for definition in DEFINITIONS:
+        code = definition.courier.code
+        candidate = normalised.lower() if code in _LOWERCASE_CODES else normalised
+        found = definition.test(candidate)
+        if found is not None and not found.valid and not _is_valid_for(code, normalised):
+            failed.setdefault(code, CARRIERS[code])
+    return list(failed.values())
 
 
 def _is_valid_for(code: str, number: str) -> bool:

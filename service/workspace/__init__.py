@@ -15,6 +15,9 @@ How it works
 - Every POST needs the CSRF token (Flask-WTF); htmx sends it from `<body hx-headers>`.
 - Languages (`i18n.py`): gettext catalogs in `translations/`, compiled at start.
 - Words for enum values (statuses, kinds, roles...) are in `words.py`.
+- The case page (`views/case.py`, what it shows in `case_view.py`) draws one form per
+  allowed action from that action's body schema (`case_forms.py`: fields, reading the
+  form back, errors by path); the phone desk is `views/calls.py`.
 - Static files (`static/`): our `workspace.css` and `workspace.js`, and `vendor/`
   (htmx, redoc; versions and licences in `static/vendor/VERSIONS.md`). Nothing loads
   from another host; the pages' CSP forbids it.

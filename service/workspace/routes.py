@@ -18,6 +18,8 @@ from service.workspace.pages import PageError, bp, render
 VIEWS = (
     "service.workspace.views.auth",
     "service.workspace.views.queue",
+    "service.workspace.views.case",
+    "service.workspace.views.calls",
 )
 
 csrf = CSRFProtect()

@@ -14,7 +14,13 @@ from service.workspace.pages import CONTENT_SECURITY_POLICY
 VENDOR = Path(__file__).resolve().parents[2] / "service/workspace/static/vendor"
 
 #: Every workspace page, as a signed-in admin sees it. Add yours.
-PAGES = ["/queue", "/queue?sort=newest&overdue=1", "/account/password"]
+PAGES = [
+    "/queue",
+    "/queue?sort=newest&overdue=1",
+    "/account/password",
+    "/calls/new",
+    "/calls/new?phone=%2B8613800138000",
+]
 PUBLIC_PAGES = ["/login", "/api/v1/docs"]
 
 
@@ -51,6 +57,17 @@ def test_every_workspace_page_loads_only_from_this_site(admin_in, path):
     assert response.status_code == 200, path
     assert_local(path, response.get_data(as_text=True), admin_in)
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.parametrize("status", ["open", "quote_pending", "shipped", "closed"])
+def test_the_case_page_loads_only_from_this_site(admin_in, walk, status):
+    from service.cases.models import CaseStatus
+
+    case = walk(CaseStatus(status))
+    path = f"/cases/{case['id']}"
+    response = admin_in.get(path)
+    assert response.status_code == 200, path
+    assert_local(path, response.get_data(as_text=True), admin_in)
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
