@@ -18,6 +18,9 @@ from service.workspace.pages import PageError, bp, render
 VIEWS = (
     "service.workspace.views.auth",
     "service.workspace.views.queue",
+    "service.workspace.views.goods_in",
+    "service.workspace.views.admin_staff",
+    "service.workspace.views.admin_storefronts",
 )
 
 csrf = CSRFProtect()
