@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "service.surveys.routes",
     "service.customers.routes",
     "service.staff.routes",
+    "service.storefronts.routes",
 )
 
 

@@ -144,3 +144,11 @@ def require_staff() -> StaffUser:
     if staff is None:
         abort(403, message="Only service staff may do this.")
     return staff
+
+
+def require_admin() -> StaffUser:
+    """The staff member, if an administrator; anyone else gets 403."""
+    staff = require_staff()
+    if staff.role != StaffRole.admin:
+        abort(403, message="Only administrators may do this.")
+    return staff

@@ -8,6 +8,7 @@
 - `reset_password` sets a new password (generated unless given) and ends the sessions.
 - The last active administrator can be neither demoted nor deactivated, so the
   workspace never locks itself out.
+- An admin bound to a storefront administers only it (`scope`): its staff, bound to it.
 
 Bad input raises `marshmallow.ValidationError` with the failing fields by name
 (`{"role": ["..."]}`), whoever called; nothing is written then. Functions flush; the
@@ -39,7 +40,11 @@ def generated_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _storefront(session: Session, storefront_id: uuid.UUID | None) -> Storefront | None:
+def _storefront(
+    session: Session, storefront_id: uuid.UUID | None, scope: uuid.UUID | None = None
+) -> Storefront | None:
+    if scope is not None and storefront_id != scope:
+        raise ValidationError({"storefront_id": ["You may only bind staff to your storefront."]})
     if storefront_id is None:
         return None
     storefront = session.get(Storefront, storefront_id)
@@ -70,6 +75,7 @@ def add_staff(
     role: StaffRole | str,
     password: str | None = None,
     storefront_id: uuid.UUID | None = None,
+    scope: uuid.UUID | None = None,
 ) -> tuple[StaffUser, str]:
     """Create a staff account; returns it and its password (generated when not given)."""
     errors: dict[str, list[str]] = {}
@@ -79,7 +85,7 @@ def add_staff(
         except ValidationError as exc:
             errors[field] = exc.messages[field]  # type: ignore[index]
     try:
-        storefront = _storefront(session, storefront_id)
+        storefront = _storefront(session, storefront_id, scope)
     except ValidationError as exc:
         errors.update(exc.messages)  # type: ignore[arg-type]
         storefront = None
@@ -131,7 +137,17 @@ def live_tokens(session: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
     return {user_id: count for user_id, count in rows}
 
 
-def change_staff(session: Session, user: StaffUser, changes: dict[str, Any]) -> StaffUser:
+def get_staff(session: Session, scope: uuid.UUID | None, staff_id: uuid.UUID) -> StaffUser | None:
+    """The staff member, if an admin of `scope` may administer them."""
+    user = session.get(StaffUser, staff_id)
+    if user is None or (scope is not None and user.storefront_id != scope):
+        return None
+    return user
+
+
+def change_staff(
+    session: Session, user: StaffUser, changes: dict[str, Any], scope: uuid.UUID | None = None
+) -> StaffUser:
     """Apply `changes` (any of CHANGEABLE) to `user`, all or nothing."""
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:
@@ -141,7 +157,7 @@ def change_staff(session: Session, user: StaffUser, changes: dict[str, Any]) -> 
     for field, parse in (
         ("name", _name),
         ("role", _role),
-        ("storefront_id", lambda v: _storefront(session, v)),
+        ("storefront_id", lambda v: _storefront(session, v, scope)),
         ("active", bool),
     ):
         if field in changes:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.core.db import utcnow
 from service.storefronts.models import ApiKey, Storefront
@@ -87,8 +88,10 @@ def note_use(session: Session, api_key: ApiKey, now: datetime) -> bool:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    api_key.last_used_at = now
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    set_committed_value(api_key, "last_used_at", now)
+    return True
 
 
 def storefront_keys(session: Session, storefront_id: uuid.UUID) -> list[ApiKey]:
@@ -108,3 +111,10 @@ def revoke_key(session: Session, prefix: str) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
     return api_key
+
+
+def storefront_key(session: Session, storefront_id: uuid.UUID, prefix: str) -> ApiKey | None:
+    """The key named `prefix`, if it is this storefront's."""
+    return session.scalars(
+        select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.storefront_id == storefront_id)
+    ).one_or_none()

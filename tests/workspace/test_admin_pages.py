@@ -321,3 +321,24 @@ def test_admin_posts_need_the_csrf_token(admin_in, db_session, technician):
     assert response.status_code == 400
     db_session.refresh(technician.user)
     assert technician.user.active
+
+
+def test_an_admin_bound_to_a_storefront_administers_only_it(
+    sign_in, create_staff, tenant, other_tenant, technician, db_session
+):
+    ours = create_staff("admin", storefront=tenant.storefront)
+    client = sign_in(ours)
+    assert client.get(f"/admin/staff/{technician.user.id}").status_code == 404
+    assert client.get(f"/admin/storefronts/{other_tenant.storefront.id}").status_code == 404
+    assert other_tenant.storefront.name not in client.get("/admin/storefronts").get_data(
+        as_text=True
+    )
+    before = count(db_session, StaffUser)
+    response = post_form(
+        client,
+        "/admin/staff",
+        {"email": "x@desk.example", "name": "X", "role": "agent", "storefront_id": ""},
+        token_from="/admin",
+    )
+    assert response.status_code == 422
+    assert count(db_session, StaffUser) == before

@@ -57,7 +57,7 @@ def test_a_bad_filter_is_named_and_left_out(desk, walk):
 
 
 def test_the_register_pages_by_keyset(desk, walk, monkeypatch):
-    first, second, third = (walk(CaseStatus.received) for _ in range(3))
+    first, _second, third = (walk(CaseStatus.received) for _ in range(3))
     monkeypatch.setattr(goods_in_view, "PAGE_SIZE", 2)
     page1 = desk.get("/goods-in")
     assert len(receipt_rows(page1)) == 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, flash
+from flask import Response, flash, g
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -31,13 +31,21 @@ from service.workspace.admin_forms import (
 from service.workspace.pages import ADMINS, PageError, bp, commit, redirect_to, render, staff_page
 
 
+def _scope() -> uuid.UUID | None:
+    """An admin bound to a storefront administers only it (as in the API)."""
+    return g.principal.scope
+
+
 def _storefront_choices() -> list[tuple[str, str]]:
-    storefronts = db.session().scalars(select(Storefront).order_by(Storefront.name))
-    return [("", _("Every storefront"))] + [(str(s.id), s.name) for s in storefronts]
+    stmt = select(Storefront).order_by(Storefront.name)
+    if _scope() is not None:
+        stmt = stmt.where(Storefront.id == _scope())
+    choices = [(str(s.id), s.name) for s in db.session().scalars(stmt)]
+    return choices if _scope() is not None else [("", _("Every storefront")), *choices]
 
 
 def _person(staff_id: uuid.UUID) -> StaffUser:
-    person = db.session().get(StaffUser, staff_id)
+    person = staff_admin.get_staff(db.session(), _scope(), staff_id)
     if person is None:
         raise PageError(404, _("There is no such staff member."))
     return person
@@ -52,7 +60,10 @@ def _new_form() -> NewStaffForm:
 
 def _staff_list(form: NewStaffForm, status: int = 200, **extra: object) -> Response:
     session = db.session()
-    people = list(session.scalars(select(StaffUser).order_by(~StaffUser.active, StaffUser.name)))
+    stmt = select(StaffUser).order_by(~StaffUser.active, StaffUser.name)
+    if _scope() is not None:
+        stmt = stmt.where(StaffUser.storefront_id == _scope())
+    people = list(session.scalars(stmt))
     tokens = staff_admin.live_tokens(session, [p.id for p in people])
     storefronts = {s.id: s.name for s in session.scalars(select(Storefront))}
     return render(
@@ -85,6 +96,7 @@ def admin_staff_create() -> Response:
                 form.role.data,
                 form.password.data or None,
                 uuid.UUID(form.storefront_id.data) if form.storefront_id.data else None,
+                scope=_scope(),
             )
         except (ValidationError, ValueError) as exc:
             db.rollback()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, flash
+from flask import Response, flash, g
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from marshmallow import ValidationError
@@ -35,13 +35,17 @@ from service.workspace.pages import ADMINS, PageError, bp, commit, redirect_to, 
 
 def _storefront(storefront_id: uuid.UUID) -> Storefront:
     storefront = db.session().get(Storefront, storefront_id)
-    if storefront is None:
+    scope = g.principal.scope
+    if storefront is None or (scope is not None and storefront.id != scope):
         raise PageError(404, _("There is no such storefront."))
     return storefront
 
 
 def _list(form: NewStorefrontForm, status: int = 200) -> Response:
-    storefronts = list(db.session().scalars(select(Storefront).order_by(Storefront.name)))
+    stmt = select(Storefront).order_by(Storefront.name)
+    if g.principal.scope is not None:
+        stmt = stmt.where(Storefront.id == g.principal.scope)
+    storefronts = list(db.session().scalars(stmt))
     return render(
         "workspace/admin_storefronts.html", status=status, form=form, storefronts=storefronts
     )
@@ -56,6 +60,8 @@ def admin_storefronts() -> Response:
 @bp.post("/admin/storefronts")
 @staff_page(roles=ADMINS)
 def admin_storefront_create() -> Response:
+    if g.principal.scope is not None:
+        raise PageError(403, _("An administrator of one storefront may not add storefronts."))
     form = NewStorefrontForm()
     if form.validate_on_submit():
         try:
