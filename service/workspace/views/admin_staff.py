@@ -14,6 +14,7 @@ import uuid
 
 from flask import Response, flash, g
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -215,5 +216,5 @@ def admin_person_tokens(staff_id: uuid.UUID) -> Response:
     if ConfirmForm().validate_on_submit():
         count = staff_admin.revoke_tokens(db.session(), person)
         commit()
-        flash(_("Revoked %(num)d tokens.", num=count), "success")
+        flash(ngettext("Revoked %(num)d token.", "Revoked %(num)d tokens.", count), "success")
     return redirect_to("workspace.admin_person", staff_id=staff_id)
