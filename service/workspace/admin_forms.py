@@ -52,7 +52,7 @@ class ConfirmForm(FlaskForm):
 
 
 class NewStorefrontForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Storefront name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name (slug)"), validators=[Optional(), Length(max=64)])
     case_prefix = StringField(_l("Case prefix"), validators=[DataRequired(), Length(max=12)])
 
@@ -62,7 +62,7 @@ def _hours(label: Any, low: int, high: int) -> IntegerField:
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Storefront name"), validators=[DataRequired(), Length(max=200)])
     case_prefix = StringField(_l("Case prefix"), validators=[DataRequired(), Length(max=12)])
     warranty_months = IntegerField(_l("Warranty (months)"), validators=[NumberRange(0, 240)])
     return_window_days = IntegerField(_l("Return window (days)"), validators=[NumberRange(0, 365)])
