@@ -185,3 +185,24 @@ def test_the_cli_lists_keys_with_last_use(app, client, tenant):
     assert listed.exit_code == 0
     line = listed.output.strip().splitlines()[0]
     assert line.startswith("ask_") and "never" not in line and line.endswith("active")
+
+
+def test_storefront_keys_get_403_on_every_administration_route(app, client, tenant):
+    from tests.test_tenancy import ADMIN_ONLY
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or not rule.arguments & ADMIN_ONLY:
+            continue
+        url = rule.rule.replace("<uuid:staff_id>", "00000000-0000-0000-0000-000000000000")
+        url = url.replace("<uuid:storefront_id>", str(tenant.storefront.id))
+        url = url.replace("<string:prefix>", "ask_0")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(
+                url, method=method, json={}, headers={**tenant.headers, "If-Match": "*"}
+            )
+            # 422: the body is checked before the role (an empty body is incomplete).
+            allowed = (403,) if method in ("GET", "DELETE") else (403, 422)
+            assert response.status_code in allowed, f"{method} {url}: {response.status_code}"
+            checked += 1
+    assert checked >= 8
