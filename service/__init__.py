@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "service.customers.routes",
     "service.conversations.routes",
     "service.staff.routes",
+    "service.storefronts.routes",
 )
 
 

@@ -1,5 +1,6 @@
-"""Command line: `flask db ...`, `flask storefronts ...`, `flask keys ...`, `flask staff ...`,
-`flask demo ...`. Secrets (API keys, generated passwords) are printed once, never stored."""
+"""Command line: `flask db ...` and `flask demo ...` here; `flask storefronts ...` and
+`flask keys ...` in service.storefronts.cli, `flask staff ...` in service.staff.cli.
+Secrets (API keys, generated passwords) are printed once, never stored."""
 
 from __future__ import annotations
 
@@ -11,22 +12,14 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service.core import db, migrate
-from service.core.auth import issue_staff_token
 from service.staff.accounts import create_staff_user
+from service.staff.cli import staff_cli
 from service.staff.models import StaffRole, StaffUser
-from service.storefronts.keys import (
-    CasePrefixError,
-    UnknownKeyError,
-    create_storefront,
-    issue_key,
-    revoke_key,
-)
+from service.storefronts.cli import keys_cli, storefronts_cli
+from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
-storefronts_cli = AppGroup("storefronts", help="Storefronts (tenants).")
-keys_cli = AppGroup("keys", help="Storefront API keys.")
-staff_cli = AppGroup("staff", help="Staff users.")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
 
 DEMO_SLUG = "demo"
@@ -58,123 +51,6 @@ def db_revision(message: str) -> None:
     from alembic import command
 
     command.revision(migrate.alembic_config(_database_url()), message=message, autogenerate=True)
-
-
-def _storefront(slug: str) -> Storefront:
-    storefront = db.session().scalars(select(Storefront).where(Storefront.slug == slug)).first()
-    if storefront is None:
-        raise click.ClickException(f"no storefront {slug!r}")
-    return storefront
-
-
-@storefronts_cli.command("create")
-@click.argument("name")
-@click.option("--slug", help="Short unique name; derived from NAME if omitted.")
-@click.option(
-    "--case-prefix", help="Case numbers read PREFIX-000123; unique; derived from NAME if omitted."
-)
-@click.option("--warranty-months", default=12, show_default=True, type=click.IntRange(0, 240))
-@click.option("--return-window-days", default=7, show_default=True, type=click.IntRange(0, 365))
-@click.option("--first-response-hours", default=24, show_default=True, type=click.IntRange(1, 720))
-def storefronts_create(
-    name: str,
-    slug: str | None,
-    case_prefix: str | None,
-    warranty_months: int,
-    return_window_days: int,
-    first_response_hours: int,
-) -> None:
-    """Create a storefront."""
-    session = db.session()
-    try:
-        storefront = create_storefront(
-            session,
-            name,
-            slug,
-            case_prefix=case_prefix,
-            warranty_months=warranty_months,
-            return_window_days=return_window_days,
-            first_response_hours=first_response_hours,
-        )
-    except CasePrefixError as exc:
-        raise click.ClickException(str(exc)) from exc
-    session.commit()
-    click.echo(
-        f"storefront {storefront.slug} ({storefront.id}), "
-        f"case numbers {storefront.case_prefix}-000001..."
-    )
-
-
-@storefronts_cli.command("list")
-def storefronts_list() -> None:
-    for storefront in db.session().scalars(select(Storefront).order_by(Storefront.slug)):
-        click.echo(
-            f"{storefront.slug}\t{storefront.case_prefix}\t{storefront.name}\t{storefront.id}"
-        )
-
-
-@keys_cli.command("create")
-@click.argument("storefront")
-@click.option("--label", help="What the key is for.")
-def keys_create(storefront: str, label: str | None) -> None:
-    """Issue an API key for STOREFRONT (slug). The key is shown once."""
-    session = db.session()
-    api_key, plaintext = issue_key(session, _storefront(storefront), label)
-    session.commit()
-    click.echo(plaintext)
-    click.echo(f"(prefix {api_key.prefix}; store the key now, it cannot be shown again)", err=True)
-
-
-@keys_cli.command("revoke")
-@click.argument("prefix")
-def keys_revoke(prefix: str) -> None:
-    """Revoke the key whose prefix is PREFIX (e.g. ask_1a2b3c4d)."""
-    session = db.session()
-    try:
-        revoke_key(session, prefix)
-    except UnknownKeyError as exc:
-        raise click.ClickException(str(exc)) from exc
-    session.commit()
-    click.echo(f"revoked {prefix}")
-
-
-@staff_cli.command("create")
-@click.argument("email")
-@click.option("--name", required=True)
-@click.option("--role", type=click.Choice([r.value for r in StaffRole]), required=True)
-@click.option("--storefront", help="Limit to one storefront (slug); default: all.")
-@click.password_option(help="Prompted for when omitted.")
-def staff_create(email: str, name: str, role: str, storefront: str | None, password: str) -> None:
-    """Create a staff user."""
-    session = db.session()
-    try:
-        user = create_staff_user(
-            session,
-            email,
-            name,
-            StaffRole(role),
-            password,
-            _storefront(storefront) if storefront else None,
-        )
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    session.commit()
-    click.echo(f"staff {user.email} ({user.role.value})")
-
-
-@staff_cli.command("token")
-@click.argument("email")
-def staff_token(email: str) -> None:
-    """Issue a personal API token for a staff member. The token is shown once."""
-    session = db.session()
-    user = session.scalars(
-        select(StaffUser).where(StaffUser.email == email.strip().lower())
-    ).first()
-    if user is None:
-        raise click.ClickException(f"no staff member {email}")
-    token = issue_staff_token(session, user)
-    session.commit()
-    click.echo(token)
 
 
 def seed_demo() -> list[str]:

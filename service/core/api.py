@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import wraps
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import marshmallow as ma
 from flask import Response, g
@@ -252,6 +252,11 @@ def field_errors(path: str, message: str, location: str = "json") -> dict[str, A
     for part in reversed(path.split(".")):
         node = {part: node}
     return {location: node}
+
+
+def refuse(error: ma.ValidationError) -> NoReturn:
+    """A service function's `ValidationError` (fields by name) as the API's 422."""
+    abort(422, message=errors.MESSAGES[422], errors={"json": error.messages})
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:

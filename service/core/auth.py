@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.core import db
+from service.core.db import utcnow
 from service.staff.models import StaffRole, StaffToken, StaffUser
-from service.storefronts.keys import find_storefront_by_key
+from service.storefronts.keys import find_key, note_use
 from service.storefronts.models import Storefront
 
 STAFF_TOKEN_PREFIX = "ast"
@@ -119,8 +120,12 @@ def authenticate() -> Principal:
         staff = _staff_by_token(db.session(), token)
         principal = Principal(staff=staff) if staff else None
     elif token:
-        storefront = find_storefront_by_key(db.session(), token)
-        principal = Principal(storefront=storefront) if storefront else None
+        api_key = find_key(db.session(), token)
+        principal = Principal(storefront=api_key.storefront) if api_key else None
+        if api_key is not None and note_use(db.session(), api_key, utcnow()):
+            # Nothing else is pending yet: commit the note on its own, so a read-only
+            # request (never committed) keeps it and a failed one does not undo it.
+            db.session().commit()
     if principal is None:
         abort(
             401,
@@ -138,4 +143,12 @@ def require_staff() -> StaffUser:
     staff = g.principal.staff
     if staff is None:
         abort(403, message="Only service staff may do this.")
+    return staff
+
+
+def require_admin() -> StaffUser:
+    """The staff member, if an administrator; anyone else gets 403."""
+    staff = require_staff()
+    if staff.role != StaffRole.admin:
+        abort(403, message="Only administrators may do this.")
     return staff

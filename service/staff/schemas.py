@@ -30,3 +30,27 @@ class StaffQueryArgsSchema(CursorArgsSchema):
     storefront_id = ma.fields.UUID(
         metadata={"description": "Staff who may work this storefront's cases."}
     )
+
+
+class StaffCreateSchema(Schema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(max=320))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    role = ma.fields.Enum(StaffRole, by_value=True, required=True)
+    password = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=10, max=200),
+        metadata={"description": "At least 10 characters; stored only as a hash."},
+    )
+    storefront_id = ma.fields.UUID(
+        allow_none=True, load_default=None, metadata={"description": "Bind to it; null: all."}
+    )
+
+
+class StaffUpdateSchema(Schema):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    role = ma.fields.Enum(StaffRole, by_value=True)
+    storefront_id = ma.fields.UUID(allow_none=True, metadata={"description": "null: unbind."})
+    active = ma.fields.Boolean(
+        metadata={"description": "false: sign-in refused, sessions ended, personal tokens revoked."}
+    )

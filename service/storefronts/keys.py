@@ -1,19 +1,29 @@
 """Creating storefronts (with a case prefix no other storefront has), and creating,
-checking and revoking their API keys."""
+checking and revoking their API keys.
+
+Only a key's SHA-256 is stored: the key itself is shown once, when issued. Each
+authenticated request notes when the key was used (`note_use`), at most once a
+minute per key, so reading the API is not a write per request.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+import uuid
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.core.db import utcnow
 from service.storefronts.models import ApiKey, Storefront
 
 KEY_PREFIX = "ask"
+#: `last_used_at` moves at most this often.
+NOTE_USE_EVERY = timedelta(minutes=1)
 
 
 #: A case prefix: a letter, then letters or digits (case numbers read `ACME-000123`).
@@ -103,14 +113,50 @@ def issue_key(
     return api_key, plaintext
 
 
-def find_storefront_by_key(session: Session, plaintext: str) -> Storefront | None:
-    """The storefront of an active key; None for unknown and revoked keys alike."""
+def find_key(session: Session, plaintext: str) -> ApiKey | None:
+    """The active key (with its storefront); None for unknown and revoked keys alike."""
     stmt = (
-        select(Storefront)
-        .join(ApiKey)
+        select(ApiKey)
+        .join(ApiKey.storefront)
         .where(ApiKey.key_hash == hash_key(plaintext), ApiKey.revoked_at.is_(None))
     )
     return session.scalars(stmt).one_or_none()
+
+
+def find_storefront_by_key(session: Session, plaintext: str) -> Storefront | None:
+    """The storefront of an active key; None for unknown and revoked keys alike."""
+    api_key = find_key(session, plaintext)
+    return api_key.storefront if api_key else None
+
+
+def note_use(session: Session, api_key: ApiKey, now: datetime) -> bool:
+    """Record that `api_key` was used, unless that was noted under a minute ago; True
+    when it wrote. The UPDATE re-checks the time, so processes racing write once."""
+    if api_key.last_used_at is not None and now - api_key.last_used_at < NOTE_USE_EVERY:
+        return False
+    result = session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == api_key.id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= now - NOTE_USE_EVERY),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        return False
+    set_committed_value(api_key, "last_used_at", now)
+    return True
+
+
+def storefront_keys(session: Session, storefront_id: uuid.UUID) -> list[ApiKey]:
+    """A storefront's keys, live ones first, newest first."""
+    stmt = (
+        select(ApiKey)
+        .where(ApiKey.storefront_id == storefront_id)
+        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id)
+    )
+    return list(session.scalars(stmt))
 
 
 def revoke_key(session: Session, prefix: str) -> ApiKey:
@@ -120,3 +166,10 @@ def revoke_key(session: Session, prefix: str) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
     return api_key
+
+
+def storefront_key(session: Session, storefront_id: uuid.UUID, prefix: str) -> ApiKey | None:
+    """The key named `prefix`, if it is this storefront's."""
+    return session.scalars(
+        select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.storefront_id == storefront_id)
+    ).one_or_none()

@@ -53,5 +53,7 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str | None] = mapped_column(String(200))
     revoked_at: Mapped[datetime | None]
+    #: When the key last authenticated a request, to the minute (see keys.note_use).
+    last_used_at: Mapped[datetime | None]
 
     storefront: Mapped[Storefront] = relationship(back_populates="api_keys")

@@ -20,6 +20,9 @@ VIEWS = (
     "service.workspace.views.queue",
     "service.workspace.views.case",
     "service.workspace.views.calls",
+    "service.workspace.views.goods_in",
+    "service.workspace.views.admin_staff",
+    "service.workspace.views.admin_storefronts",
 )
 
 csrf = CSRFProtect()

@@ -26,7 +26,7 @@ def test_the_cli_refuses_a_case_prefix_another_storefront_has(app, db_session, t
     result = _cli(app, "storefronts", "create", "Copycat", "--case-prefix", "ms")
 
     assert result.exit_code != 0
-    assert "case prefix 'MS' is already used by another storefront" in result.output
+    assert "case_prefix: MS is already used by Main Shop." in result.output
     assert db_session.scalar(select(func.count()).select_from(Storefront)) == before
 
 
@@ -34,7 +34,7 @@ def test_the_cli_refuses_a_malformed_case_prefix(app, db_session):
     result = _cli(app, "storefronts", "create", "Dashes", "--case-prefix", "A-B")
 
     assert result.exit_code != 0
-    assert "must be a letter then up to 11 letters or digits" in result.output
+    assert "case_prefix: 1 to 12 letters or digits, starting with a letter" in result.output
     assert db_session.scalars(select(Storefront).where(Storefront.name == "Dashes")).first() is None
 
 

@@ -20,6 +20,10 @@ PAGES = [
     "/account/password",
     "/calls/new",
     "/calls/new?phone=%2B8613800138000",
+    "/goods-in",
+    "/goods-in?from=2026-01-01&to=2026-12-31&condition=damaged",
+    "/admin",
+    "/admin/storefronts",
 ]
 PUBLIC_PAGES = ["/login", "/api/v1/docs"]
 
@@ -88,3 +92,19 @@ def test_vendored_assets_keep_their_licence_and_pinned_version():
     assert "| `htmx.org` | 2.0.11 |" in versions and "| `redoc` | 2.5.4 |" in versions
     assert (VENDOR / "htmx/LICENSE").exists() and (VENDOR / "redoc/LICENSE").exists()
     assert "htmx" in (VENDOR / "htmx/htmx.min.js").read_text()[:200]
+
+
+def test_the_admin_detail_pages_and_a_filled_register_load_only_from_this_site(
+    admin_in, admin, tenant, walk
+):
+    from service.cases.models import CaseStatus
+
+    walk(CaseStatus.received)
+    for path in (
+        f"/admin/staff/{admin.user.id}",
+        f"/admin/storefronts/{tenant.storefront.id}",
+        "/goods-in",
+    ):
+        response = admin_in.get(path)
+        assert response.status_code == 200, path
+        assert_local(path, response.get_data(as_text=True), admin_in)

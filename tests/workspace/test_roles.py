@@ -17,7 +17,7 @@ from tests.workspace.conftest import PASSWORD, post_form
 
 @pytest.fixture
 def probe_app(app: Flask, database_url, instance_dir, db_session) -> Iterator[Flask]:
-    """The app plus an admins-only page and the names the navigation looks for."""
+    """The app plus an admins-only page."""
     probed = create_app(
         instance_dir=instance_dir,
         database_url=database_url,
@@ -39,8 +39,6 @@ def probe_app(app: Flask, database_url, instance_dir, db_session) -> Iterator[Fl
 
     probed.register_blueprint(probe)
     probed.register_error_handler(PageError, routes._page_error)
-    # Stand-ins for the pages another module registers: only the names matter here.
-    probed.add_url_rule("/probe/admin-page", "workspace.admin", admins_only)
     yield probed
 
 

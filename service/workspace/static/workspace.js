@@ -110,6 +110,10 @@
   document.addEventListener("click", function (ev) {
     var opener = ev.target.closest("[data-open-shortcuts]");
     if (opener) document.getElementById("shortcuts").showModal();
+    if (ev.target.closest("[data-print]")) window.print();
+    // A button with data-confirm="question" asks before submitting its form.
+    var risky = ev.target.closest("[data-confirm]");
+    if (risky && !window.confirm(risky.getAttribute("data-confirm"))) ev.preventDefault();
     var row = ev.target.closest("[data-rows] tr[data-href]");
     if (row && !ev.target.closest("a, button, input, label, select")) {
       window.location.assign(row.getAttribute("data-href"));
