@@ -15,6 +15,8 @@ BLUEPRINTS = (
     "service.surveys.routes",
     "service.customers.routes",
     "service.staff.routes",
+    "service.reports.routes",
+    "service.quality.routes",
 )
 
 

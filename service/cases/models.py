@@ -90,6 +90,10 @@ class Case(IdMixin, TimestampMixin, Base):
         Index("ix_cases_storefront_order", "storefront_id", "order_reference"),
         # The queue's "due soonest" keyset order.
         Index("ix_cases_next_due", "next_due_at", "id"),
+        # Reports: the cases opened / completed in a period, for all storefronts or one.
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_completed_at", "completed_at"),
+        Index("ix_cases_storefront_completed", "storefront_id", "completed_at"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(

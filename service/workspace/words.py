@@ -45,6 +45,7 @@ WORDS: dict[enum.Enum, Any] = {
     StaffRole.technician: _l("Technician"),
     StaffRole.supervisor: _l("Supervisor"),
     StaffRole.admin: _l("Administrator"),
+    StaffRole.qa_reviewer: _l("QA reviewer"),
     ItemCondition.as_described: _l("As described"),
     ItemCondition.damaged: _l("Damaged"),
     ItemCondition.missing_parts: _l("Missing parts"),

@@ -1,0 +1,107 @@
+"""SQL pieces the report queries share, portable between SQLite and PostgreSQL:
+seconds between two timestamps, "which period" flags, local-day buckets, and
+nearest-rank percentiles with window functions (no percentile_cont in SQLite)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from service.cases.models import Case
+
+
+class seconds_between(FunctionElement[float]):
+    """`later - earlier` in seconds, as a float."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between)
+def _seconds_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
+    )
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    # julianday() is a float of days: round off its error to the millisecond.
+    return (
+        f"ROUND((julianday({compiler.process(later, **kw)}) - "
+        f"julianday({compiler.process(earlier, **kw)})) * 86400.0, 3)"
+    )
+
+
+def in_period(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return (column >= start) & (column < end)
+
+
+def period_flag(column: Any, current_start: datetime) -> ColumnElement[int]:
+    """1 for the current period, 0 for the previous (the query spans both)."""
+    return case((column >= current_start, 1), else_=0)
+
+
+def day_bucket(column: Any, boundaries: Sequence[datetime]) -> ColumnElement[int]:
+    """The index of the local day `column` falls on (boundaries: the midnights in UTC)."""
+    return case(
+        *((column < bound, index) for index, bound in enumerate(boundaries[1:])),
+        else_=len(boundaries) - 1,
+    )
+
+
+def in_scope(storefront_ids: Sequence[uuid.UUID] | None, column: Any = None) -> Any:
+    """The storefronts chosen (None: all)."""
+    column = Case.storefront_id if column is None else column
+    return True if storefront_ids is None else column.in_(list(storefront_ids))
+
+
+def count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def percentiles(
+    session: Session,
+    duration: Any,
+    groups: Sequence[Any],
+    where: Sequence[Any],
+    select_from: Any = Case,
+) -> dict[tuple[Any, ...], tuple[int, float | None, float | None]]:
+    """Per group: (count, median, 90th percentile) of `duration`, nearest rank
+    (the value at rank ceil(p·n)), computed in the database."""
+    labelled = [g.label(f"g{i}") for i, g in enumerate(groups)]
+    inner = (
+        select(
+            *labelled,
+            duration.label("d"),
+            func.row_number().over(partition_by=list(groups), order_by=duration).label("rn"),
+            func.count().over(partition_by=list(groups)).label("n"),
+        )
+        .select_from(select_from)
+        .where(*where, duration.is_not(None))
+        .subquery()
+    )
+    rank50 = (inner.c.n * 50 + 99) // 100
+    rank90 = (inner.c.n * 90 + 99) // 100
+    keys = [inner.c[f"g{i}"] for i in range(len(groups))]
+    stmt = (
+        select(
+            *keys,
+            func.max(inner.c.n),
+            func.max(case((inner.c.rn == rank50, inner.c.d))),
+            func.max(case((inner.c.rn == rank90, inner.c.d))),
+        )
+        .where((inner.c.rn == rank50) | (inner.c.rn == rank90))
+        .group_by(*keys)
+    )
+    return {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in session.execute(stmt)}
