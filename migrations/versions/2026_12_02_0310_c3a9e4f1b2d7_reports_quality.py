@@ -25,6 +25,7 @@ INDEXES = (
     ("ix_surveys_sent_at", "surveys", ["sent_at"]),
     ("ix_surveys_answered_at", "surveys", ["answered_at"]),
     ("ix_contacts_occurred_at", "contacts", ["occurred_at"]),
+    ("ix_case_events_action_created", "case_events", ["action", "created_at"]),
 )
 
 

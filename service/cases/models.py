@@ -246,7 +246,11 @@ class CaseEvent(IdMixin, Base):
     """
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "sequence"),
+        # Reports count the reopens of a period.
+        Index("ix_case_events_action_created", "action", "created_at"),
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     #: 1, 2, 3... per case, in the order the changes were committed.

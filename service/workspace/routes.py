@@ -18,6 +18,8 @@ from service.workspace.pages import PageError, bp, render
 VIEWS = (
     "service.workspace.views.auth",
     "service.workspace.views.queue",
+    "service.workspace.views.reports",
+    "service.workspace.views.quality",
 )
 
 csrf = CSRFProtect()

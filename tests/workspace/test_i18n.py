@@ -12,7 +12,13 @@ from service.workspace.i18n import CATALOGS, LOCALES
 from tests.workspace.conftest import post_form
 
 ROOT = Path(__file__).resolve().parents[2]
-METHODS = [("service/workspace/**.py", "python"), ("service/workspace/templates/**.html", "jinja2")]
+METHODS = [
+    ("service/workspace/**.py", "python"),
+    # The report's figures and the quality rubric are shown in the workspace too.
+    ("service/reports/**.py", "python"),
+    ("service/quality/**.py", "python"),
+    ("service/workspace/templates/**.html", "jinja2"),
+]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 
@@ -25,13 +31,18 @@ def _code_strings() -> set[str]:
     return found
 
 
+def _singular(message_id: str | tuple[str, ...]) -> str:
+    # A plural entry's id is (singular, plural).
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
 def _catalog(path: Path, locale: str | None = None):
     with path.open("rb") as handle:
         return read_po(handle, locale=locale)
 
 
 def test_the_template_holds_exactly_the_strings_of_the_code():
-    template = {m.id for m in _catalog(CATALOGS / "messages.pot") if m.id}
+    template = {_singular(m.id) for m in _catalog(CATALOGS / "messages.pot") if m.id}
     code = _code_strings()
     assert code - template == set(), "run `make i18n`: strings missing from messages.pot"
     assert template - code == set(), "run `make i18n`: stale strings in messages.pot"
@@ -43,7 +54,9 @@ def test_every_string_is_translated_in_every_language_but_english():
         if folder == "en":
             continue
         catalog = _catalog(CATALOGS / folder / "LC_MESSAGES" / "messages.po", folder)
-        translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+        translated = {
+            _singular(m.id) for m in catalog if m.id and m.string and all(m.string) and not m.fuzzy
+        }
         assert code - translated == set(), f"{folder}: translate these in messages.po"
 
 
