@@ -14,7 +14,14 @@ from service.workspace.pages import CONTENT_SECURITY_POLICY
 VENDOR = Path(__file__).resolve().parents[2] / "service/workspace/static/vendor"
 
 #: Every workspace page, as a signed-in admin sees it. Add yours.
-PAGES = ["/queue", "/queue?sort=newest&overdue=1", "/account/password"]
+PAGES = [
+    "/queue",
+    "/queue?sort=newest&overdue=1",
+    "/account/password",
+    "/reports",
+    "/reports?kind=monthly&day=2026-11-10",
+    "/quality",
+]
 PUBLIC_PAGES = ["/login", "/api/v1/docs"]
 
 
@@ -71,3 +78,6 @@ def test_vendored_assets_keep_their_licence_and_pinned_version():
     assert "| `htmx.org` | 2.0.11 |" in versions and "| `redoc` | 2.5.4 |" in versions
     assert (VENDOR / "htmx/LICENSE").exists() and (VENDOR / "redoc/LICENSE").exists()
     assert "htmx" in (VENDOR / "htmx/htmx.min.js").read_text()[:200]
+    assert "| `chart.js` | 4.6.1 |" in versions and (VENDOR / "chartjs/LICENSE.md").exists()
+    chart = (VENDOR / "chartjs/chart.umd.min.js").read_text()
+    assert "Chart.js v4.6.1" in chart[:300] and "sourceMappingURL" not in chart[-200:]

@@ -16,7 +16,7 @@ from flask import Response, flash, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectChoice, SelectField, TextAreaField
 
 from service.core import db
 from service.core.db import utcnow
@@ -26,7 +26,7 @@ from service.quality.service import REVIEWERS, ReviewRefused, review_contact, re
 from service.quality.service import weekly_sample as sample_of
 from service.workspace.pages import bp, commit, redirect_to, render, staff_page, workspace_actor
 
-MARKS = [(str(n), str(n)) for n in range(5, 0, -1)]
+MARKS = [SelectChoice(str(n), str(n)) for n in range(5, 0, -1)]
 RUBRIC_WORDS = {
     "greeting": _l("Greeting"),
     "accuracy": _l("Accuracy"),
