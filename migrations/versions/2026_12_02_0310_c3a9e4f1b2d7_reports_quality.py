@@ -79,7 +79,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("recipients", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("created_at", UTC_DATETIME, nullable=False),
+        sa.Column("claimed_at", UTC_DATETIME, nullable=False),
+        sa.Column("sent_at", UTC_DATETIME, nullable=True),
         sa.ForeignKeyConstraint(
             ["storefront_id"],
             ["storefronts.id"],

@@ -35,6 +35,11 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("sweep_outbox", "service.notifications.jobs.sweep_outbox", timedelta(seconds=30)),
     Periodic("run_surveys", "service.surveys.jobs.run_surveys", timedelta(minutes=5)),
     Periodic("check_sla", "service.sla.jobs.check_sla", timedelta(minutes=5)),
+    # Each storefront's report at 08:00 in its zone: the job itself decides who is due
+    # and sends once per storefront and period (service.reports.delivery).
+    Periodic("report_daily", "service.reports.delivery.send_daily", timedelta(minutes=10)),
+    Periodic("report_weekly", "service.reports.delivery.send_weekly", timedelta(minutes=10)),
+    Periodic("report_monthly", "service.reports.delivery.send_monthly", timedelta(minutes=10)),
 )
 BY_NAME = {job.name: job for job in PERIODIC}
 

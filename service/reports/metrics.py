@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 #: The sections, in the order the page, the e-mail and the workbook show them.
@@ -149,3 +150,15 @@ def definitions() -> list[dict[str, str]]:
         }
         for m in (*METRICS, *BREAKDOWNS)
     ]
+
+
+def format_value(value: Any, unit: str, locale: str) -> str:
+    """A figure as people read it in `locale` (a Babel name: en, zh_CN): 66.7%, 1,234,
+    2.5; "—" when there was nothing to count."""
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return format_percent(value, "#,##0.0%", locale=locale)
+    if unit == "count":
+        return format_decimal(value, locale=locale)
+    return format_decimal(value, "#,##0.0#", locale=locale)

@@ -23,6 +23,9 @@ class ReportDelivery(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     #: The first local day of the period reported.
     starts_on: Mapped[date] = mapped_column(Date)
-    #: How many supervisors it was written to.
+    #: How many supervisors it was sent to.
     recipients: Mapped[int] = mapped_column(default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When a worker claimed it (moved on when a stale claim is taken over).
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: None until every recipient's e-mail was handed to the backend.
+    sent_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ backends write one file per key.
 """
 
 from service.notifications.backends.base import (
+    Attachment,
     EmailMessage,
     PermanentSendError,
     SendError,
@@ -20,6 +21,7 @@ from service.notifications.backends.smtp import SmtpEmailBackend, message_id_for
 from service.notifications.backends.twilio import TwilioSmsBackend
 
 __all__ = [
+    "Attachment",
     "EmailMessage",
     "FileEmailBackend",
     "FileSmsBackend",

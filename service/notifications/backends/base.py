@@ -26,12 +26,22 @@ class PermanentSendError(SendError):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    #: e.g. "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class EmailMessage:
     to: str
     subject: str
     text: str
     html: str
     idempotency_key: str
+    #: Files sent with the message (the scheduled reports attach their workbook).
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from babel.numbers import format_decimal, format_percent
 from flask import Response, g, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from service.core import db
 from service.core.db import utcnow
 from service.reports.exports import XLSX_TYPE, csv_lines, xlsx_bytes
+from service.reports.metrics import format_value
 from service.reports.periods import KINDS, Period
 from service.reports.schemas import RangeQueryArgsSchema, ReportQueryArgsSchema
 from service.reports.service import REPORT_READERS, UnknownStorefront, choose_storefronts, report
@@ -63,14 +63,7 @@ def _report() -> tuple[str, dict[str, Any], dict[str, Any], dict]:
 
 
 def fmt(value: Any, unit: str) -> str:
-    if value is None:
-        return "—"
-    locale = LOCALES[page_locale()]
-    if unit == "percent":
-        return format_percent(value, "#,##0.0%", locale=locale)
-    if unit == "count":
-        return format_decimal(value, locale=locale)
-    return format_decimal(value, "#,##0.0#", locale=locale)
+    return format_value(value, unit, LOCALES[page_locale()])
 
 
 def queue_links(found: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
