@@ -15,10 +15,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from service.quality.models import QaReview
 from service.staff.models import StaffUser
 from service.storefronts.models import Storefront
 from tests.reports import scenario
-from tests.workspace.conftest import LOCALES
+from tests.workspace.conftest import LOCALES, PASSWORD, post_form
 
 PAGE = "/reports?kind=daily&day=2026-11-10"
 
@@ -29,7 +30,9 @@ def shop(db_session, create_tenant, create_staff, supervisor, agent):
         "Shanghai Shop", case_prefix="SH", time_zone=scenario.ZONE, resolution_hours={"repair": 200}
     )
     bob = create_staff("agent", name="Bob Agent")
-    scenario.build(db_session, tenant.storefront, agent.user, bob.user, supervisor.user)
+    tenant.world = scenario.build(
+        db_session, tenant.storefront, agent.user, bob.user, supervisor.user
+    )
     db_session.commit()
     return tenant
 
@@ -103,6 +106,28 @@ def test_a_bad_day_is_reported_and_left_out(boss, shop):
     response = boss.get("/reports?kind=daily&day=2026-02-30")
     assert response.status_code == 200
     assert "day left out" in response.get_data(as_text=True)
+
+
+def test_the_quality_page_scores_a_contact_and_the_agent_reads_it(
+    app, sign_in, create_staff, agent, shop, db_session
+):
+    reviewer = sign_in(create_staff("qa_reviewer", name="Quinn Reviewer"))
+    contact = shop.world.contacts["alice-c2-in"]
+    page = reviewer.get("/quality?day=2026-11-10").get_data(as_text=True)
+    assert f'data-contact="{contact.id}"' in page
+    marks = {"greeting": "4", "accuracy": "5", "attitude": "4", "resolution": "3"}
+    response = post_form(
+        reviewer, f"/quality/contacts/{contact.id}", {**marks, "compliance": "5"},
+        token_from="/quality",
+    )  # fmt: skip
+    assert response.status_code == 303
+    review = db_session.scalars(select(QaReview).where(QaReview.contact_id == contact.id)).one()
+    assert review.score == pytest.approx(4.2)
+    agents_browser = app.test_client()
+    post_form(agents_browser, "/login", {"email": agent.user.email, "password": PASSWORD})
+    agent_page = agents_browser.get("/quality").get_data(as_text=True)
+    assert f'data-review="{review.id}"' in agent_page
+    assert "Save review" not in agent_page
 
 
 # --- in Chromium ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ behind PUT /api/v1/qa/contacts/{id}/review), the marks checked by the API's sche
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import marshmallow as ma
 from flask import Response, flash, g, request
@@ -50,7 +51,12 @@ class ReviewForm(FlaskForm):
 def quality() -> Response:
     session = db.session()
     reviewer = g.staff.role in REVIEWERS
-    sample = sample_of(session, g.principal.scope, utcnow().date()) if reviewer else []
+    # `?day=` shows the sample of another week (any of its days); default: this week.
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = utcnow().date()
+    sample = sample_of(session, g.principal.scope, day) if reviewer else []
     reviews = reviews_of(session, g.principal.scope, None if reviewer else g.staff.id)
     return render(
         "workspace/quality.html",
