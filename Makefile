@@ -51,6 +51,7 @@ migrate: $(STAMP) ## Apply migrations to DATABASE_URL (default: instance/aftersa
 bench: $(STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL; see bench/README)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.notices
+	$(BIN)/python -m bench.reports
 
 clean: ## Remove the virtualenv and local state
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from service.core import db, migrate
 from service.core.auth import issue_staff_token
+from service.core.fields import is_time_zone
 from service.staff.accounts import create_staff_user
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.keys import UnknownKeyError, create_storefront, issue_key, revoke_key
@@ -68,6 +69,7 @@ def _storefront(slug: str) -> Storefront:
 @click.option("--warranty-months", default=12, show_default=True, type=click.IntRange(0, 240))
 @click.option("--return-window-days", default=7, show_default=True, type=click.IntRange(0, 365))
 @click.option("--first-response-hours", default=24, show_default=True, type=click.IntRange(1, 720))
+@click.option("--time-zone", default="UTC", show_default=True, help="IANA zone of its reports.")
 def storefronts_create(
     name: str,
     slug: str | None,
@@ -75,8 +77,11 @@ def storefronts_create(
     warranty_months: int,
     return_window_days: int,
     first_response_hours: int,
+    time_zone: str,
 ) -> None:
     """Create a storefront."""
+    if not is_time_zone(time_zone):
+        raise click.BadParameter(f"not an IANA time zone: {time_zone}", param_hint="--time-zone")
     session = db.session()
     storefront = create_storefront(
         session,
@@ -86,6 +91,7 @@ def storefronts_create(
         warranty_months=warranty_months,
         return_window_days=return_window_days,
         first_response_hours=first_response_hours,
+        time_zone=time_zone,
     )
     session.commit()
     click.echo(f"storefront {storefront.slug} ({storefront.id})")
