@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.cases.models import CaseChannel, CaseKind
 from service.reports import people, queries
+from service.reports.cohorts import Cohorts
 from service.reports.metrics import BREAKDOWNS, METRICS, SECTIONS
 from service.reports.periods import Period
 from service.reports.queries import TOP, Window
@@ -30,19 +31,20 @@ def _num(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def _figures(session: Session, scope: Any, w: Window, now: datetime) -> dict[str, Any]:
+def _figures(
+    session: Session, scope: Any, w: Window, now: datetime, c: Cohorts, times: dict, qa: dict
+) -> dict[str, Any]:
     """Every single figure, per period flag (1 current, 0 previous)."""
-    opened = queries.opened(session, scope, w, now)
-    done = queries.completed(session, scope, w)
+    opened = c.opened()
+    done = c.completed()
     follow = queries.follow_up_due(session, scope, w, now)
     fr = queries.first_response_times(session, scope, w)
-    res = queries.resolution_times(session, scope, w, by_kind=False)
-    complaint_times = queries.resolution_times(session, scope, w, by_kind=True)
+    res = complaint_times = times
     reopened = queries.reopened(session, scope, w)
     sent = queries.surveys_sent(session, scope, w)
     sat = queries.satisfaction(session, scope, w)
     out: dict[int, dict[str, Any]] = {}
-    for flag, period in ((1, w.period), (0, w.previous)):
+    for flag in (1, 0):
         o, d, f = opened.get(flag, {}), done.get(flag, {}), follow.get(flag, {})
         s, a = sent.get(flag, {}), sat.get(flag, {})
         _fr_n, fr_med, fr_p90 = fr.get((flag,), (0, None, None))
@@ -76,7 +78,7 @@ def _figures(session: Session, scope: Any, w: Window, now: datetime) -> dict[str
             "complaint_followup_share": ratio(
                 d.get("complaints_followed", 0), d.get("complaints", 0)
             ),
-            "qa_score": _num(people.overall_qa(session, scope, period)),
+            "qa_score": _num(people.overall_qa(qa, flag)),
         }
     return out
 
@@ -119,15 +121,19 @@ def _top(found: dict[tuple, int]) -> list[Any]:
 
 
 def _breakdowns(
-    session: Session, scope: Any, w: Window, storefronts: Sequence[Storefront]
+    session: Session,
+    scope: Any,
+    w: Window,
+    storefronts: Sequence[Storefront],
+    c: Cohorts,
+    times: dict,
+    qa: dict,
 ) -> dict[str, dict[str, Any]]:
     period = w.period
-    by_day = queries.intake_by_day(session, scope, period)
+    by_day = c.intake_by_day()
     days = period.days
     kinds, channels = list(CaseKind), list(CaseChannel)
-    by_kind = queries.intake_by(session, scope, w, queries.Case.kind)
-    by_channel = queries.intake_by(session, scope, w, queries.Case.channel)
-    by_store = queries.intake_by(session, scope, w, queries.Case.storefront_id)
+    by_kind, by_channel, by_store = c.intake_by(1), c.intake_by(2), c.intake_by(3)
     by_sku = queries.intake_by_sku(session, scope, w)
     skus = [key[0] for key in _top(by_sku)]
     out: dict[str, dict[str, Any]] = {
@@ -157,19 +163,20 @@ def _breakdowns(
         },
         "intake_by_sku": {"labels": skus, "keys": skus, "datasets": _compare(by_sku, skus)},
     }
-    out.update(_outcomes(session, scope, w))
+    out.update(_outcomes(session, scope, w, c, times, qa))
     return out
 
 
-def _outcomes(session: Session, scope: Any, w: Window) -> dict[str, dict[str, Any]]:
+def _outcomes(
+    session: Session, scope: Any, w: Window, c: Cohorts, times: dict, qa: dict
+) -> dict[str, dict[str, Any]]:
     kinds = list(CaseKind)
-    per_kind = queries.resolution_by_kind(session, scope, w)
-    times = queries.resolution_times(session, scope, w, by_kind=True)
+    per_kind = c.resolution_by_kind()
     clocks = [("first_response", None), *(("resolution", k) for k in kinds), ("follow_up", None)]
     problems = queries.problems(session, scope, w)
     causes = _top(problems)
     low = queries.lowest_scored(session, scope, w.period)
-    staff = people.workload(session, scope, w.period)
+    staff = people.workload(session, scope, w.period, c.completed_by_assignee(), qa)
     return {
         "sla_by_clock": {
             "labels": [str(CLOCK_WORDS[c]) + (f" · {word(k)}" if k else "") for c, k in clocks],
@@ -265,8 +272,11 @@ def build_report(
     compared with the period before it."""
     scope: list[uuid.UUID] | None = None if every_storefront else [s.id for s in storefronts]
     w = Window(period)
-    figures = _figures(session, scope, w, now)
-    tables = _breakdowns(session, scope, w, storefronts)
+    cohorts = Cohorts(session, scope, w, now)
+    times = queries.resolution_times(session, scope, w)
+    qa = people.qa_scores(session, scope, w)
+    figures = _figures(session, scope, w, now, cohorts, times, qa)
+    tables = _breakdowns(session, scope, w, storefronts, cohorts, times, qa)
     tables["sla_by_clock"]["datasets"] = _sla_datasets(tables["sla_by_clock"], figures)
     breakdowns = []
     for b in BREAKDOWNS:

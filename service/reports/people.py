@@ -13,7 +13,7 @@ from service.cases.models import Case
 from service.contact_log.models import Contact, ContactDirection
 from service.quality.models import RUBRIC, QaReview
 from service.reports.periods import Period
-from service.reports.queries import Scope, completed_by_assignee
+from service.reports.queries import Scope, Window
 from service.reports.sql import in_period, in_scope
 from service.staff.models import StaffUser
 
@@ -53,26 +53,31 @@ def _first_responses(session: Session, scope: Scope, period: Period) -> dict[Any
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 
-def qa_scores(session: Session, scope: Scope, period: Period) -> dict[Any, tuple[int, float]]:
-    """Per agent: (reviews, mean of the rubric marks) of reviews written in the period."""
+def qa_scores(session: Session, scope: Scope, w: Window) -> dict[tuple, tuple[int, float]]:
+    """Per (period flag, agent): (reviews, mean of the rubric marks) of the reviews
+    written in the period."""
     mark = sum((getattr(QaReview, name) for name in RUBRIC[1:]), getattr(QaReview, RUBRIC[0]))
+    p = w.flag(QaReview.created_at)
     stmt = (
-        select(QaReview.agent_id, func.count(), func.avg(mark * 1.0 / len(RUBRIC)))
-        .where(
-            in_scope(scope, QaReview.storefront_id),
-            in_period(QaReview.created_at, period.start, period.end),
-        )
-        .group_by(QaReview.agent_id)
+        select(p, QaReview.agent_id, func.count(), func.avg(mark * 1.0 / len(RUBRIC)))
+        .where(in_scope(scope, QaReview.storefront_id), w.over(QaReview.created_at))
+        .group_by(p, QaReview.agent_id)
     )
-    return {row[0]: (row[1], float(row[2])) for row in session.execute(stmt)}
+    return {(row[0], row[1]): (row[2], float(row[3])) for row in session.execute(stmt)}
 
 
-def workload(session: Session, scope: Scope, period: Period) -> list[dict[str, Any]]:
-    """One row per person with any figure in the period, by name."""
-    handled = completed_by_assignee(session, scope, period)
+def workload(
+    session: Session,
+    scope: Scope,
+    period: Period,
+    handled: dict[Any, int],
+    scores: dict[tuple, tuple[int, float]],
+) -> list[dict[str, Any]]:
+    """One row per person with any figure in the period, by name (`handled`: cases
+    completed per assignee; `scores`: `qa_scores` of the window)."""
     contacts = _contacts(session, scope, period)
     first = _first_responses(session, scope, period)
-    qa = qa_scores(session, scope, period)
+    qa = {agent: value for (flag, agent), value in scores.items() if flag == 1}
     ids: set[uuid.UUID] = {*handled, *contacts, *first, *qa}
     people = (
         {s.id: s for s in session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
@@ -94,9 +99,10 @@ def workload(session: Session, scope: Scope, period: Period) -> list[dict[str, A
     return sorted(rows, key=lambda row: (row["name"], str(row["staff_id"])))
 
 
-def overall_qa(session: Session, scope: Scope, period: Period) -> float | None:
-    scores = qa_scores(session, scope, period)
-    total = sum(n for n, _mean in scores.values())
+def overall_qa(scores: dict[tuple, tuple[int, float]], flag: int) -> float | None:
+    """The mean of all reviews of the period (`flag`), from `qa_scores`."""
+    period = [value for (p, _agent), value in scores.items() if p == flag]
+    total = sum(n for n, _mean in period)
     if not total:
         return None
-    return sum(n * mean for n, mean in scores.values()) / total
+    return sum(n * mean for n, mean in period) / total

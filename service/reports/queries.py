@@ -9,21 +9,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, distinct, exists, func, or_, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseEvent, CaseItem, CaseKind, CaseStatus
 from service.reports.periods import Period
 from service.reports.sql import (
     count_if,
-    day_bucket,
     in_period,
     in_scope,
     percentiles,
     period_flag,
     seconds_between,
 )
-from service.sla.clocks import FOLLOW_UP_WITHIN
 from service.surveys.models import AnswerChannel, Survey, SurveyStatus
 
 Scope = Sequence[uuid.UUID] | None
@@ -51,64 +49,6 @@ def _completed() -> Any:
     return and_(Case.completed_at.is_not(None), Case.status != CaseStatus.cancelled)
 
 
-def opened(session: Session, scope: Scope, w: Window, now: datetime) -> dict[int, dict]:
-    """The cohort of cases opened: volume, first response, cancellations, complaints."""
-    p = w.flag(Case.created_at)
-    answered = Case.first_responded_at.is_not(None)
-    stmt = (
-        select(
-            p,
-            func.count(),
-            count_if(answered & (Case.first_responded_at <= Case.first_response_due_at)),
-            count_if(answered | (Case.first_response_due_at <= now)),
-            count_if(~answered & (Case.first_response_due_at > now)),
-            count_if(Case.status == CaseStatus.cancelled),
-            count_if(Case.kind == CaseKind.complaint),
-        )
-        .where(in_scope(scope), w.over(Case.created_at))
-        .group_by(p)
-    )
-    names = ("opened", "fr_met", "fr_due", "fr_pending", "cancelled", "complaints")
-    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in session.execute(stmt)}
-
-
-def completed(session: Session, scope: Scope, w: Window) -> dict[int, dict]:
-    """The cohort of cases completed: resolution SLA, follow-up coverage, complaints."""
-    p = w.flag(Case.completed_at)
-    offered = func.coalesce(Survey.sent_at, Survey.answered_at)
-    covered = exists().where(
-        Survey.case_id == Case.id,
-        offered.is_not(None),
-        seconds_between(offered, Case.completed_at) <= FOLLOW_UP_WITHIN.total_seconds(),
-    )
-    complaint = Case.kind == CaseKind.complaint
-    stmt = (
-        select(
-            p,
-            func.count(),
-            count_if(Case.completed_at <= Case.resolution_due_at),
-            count_if(covered),
-            count_if(complaint),
-            count_if(complaint & Case.followed_up_at.is_not(None)),
-        )
-        .where(in_scope(scope), w.over(Case.completed_at), _completed())
-        .group_by(p)
-    )
-    names = ("completed", "res_met", "covered", "complaints", "complaints_followed")
-    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in session.execute(stmt)}
-
-
-def resolution_by_kind(session: Session, scope: Scope, w: Window) -> dict[tuple, dict]:
-    """Completed cases per (period, kind): count and met resolution deadlines."""
-    p = w.flag(Case.completed_at)
-    stmt = (
-        select(p, Case.kind, func.count(), count_if(Case.completed_at <= Case.resolution_due_at))
-        .where(in_scope(scope), w.over(Case.completed_at), _completed())
-        .group_by(p, Case.kind)
-    )
-    return {(r[0], CaseKind(r[1])): {"n": r[2], "met": r[3]} for r in session.execute(stmt)}
-
-
 def follow_up_due(session: Session, scope: Scope, w: Window, now: datetime) -> dict[int, dict]:
     p = w.flag(Case.followup_due_at)
     done = Case.followed_up_at.is_not(None)
@@ -133,19 +73,19 @@ def first_response_times(session: Session, scope: Scope, w: Window) -> dict[tupl
     )
 
 
-def resolution_times(
-    session: Session, scope: Scope, w: Window, by_kind: bool
-) -> dict[tuple, tuple]:
-    groups = [w.flag(Case.completed_at), *([Case.kind] if by_kind else [])]
+def resolution_times(session: Session, scope: Scope, w: Window) -> dict[tuple, tuple]:
+    """Per (period,) overall and per (period, kind): count, median, 90th percentile."""
     found = percentiles(
         session,
         seconds_between(Case.completed_at, Case.created_at) / HOUR,
-        groups,
+        [w.flag(Case.completed_at)],
         [in_scope(scope), w.over(Case.completed_at), _completed()],
+        also_by=Case.kind,
     )
-    if not by_kind:
-        return found
-    return {(key[0], CaseKind(key[1])): value for key, value in found.items()}
+    return {
+        (key if len(key) == 1 else (key[0], CaseKind(key[1]))): value
+        for key, value in found.items()
+    }
 
 
 def reopened(session: Session, scope: Scope, w: Window) -> dict[int, int]:
@@ -233,27 +173,6 @@ def lowest_scored(session: Session, scope: Scope, period: Period, limit: int = 1
     return list(session.execute(stmt))
 
 
-def intake_by(session: Session, scope: Scope, w: Window, column: Any) -> dict[tuple, int]:
-    """Cases opened per (period, value of `column`)."""
-    p = w.flag(Case.created_at)
-    stmt = (
-        select(p, column, func.count())
-        .where(in_scope(scope), w.over(Case.created_at))
-        .group_by(p, column)
-    )
-    return {(row[0], row[1]): row[2] for row in session.execute(stmt)}
-
-
-def intake_by_day(session: Session, scope: Scope, period: Period) -> dict[int, int]:
-    day = day_bucket(Case.created_at, period.boundaries)
-    stmt = (
-        select(day, func.count())
-        .where(in_scope(scope), in_period(Case.created_at, period.start, period.end))
-        .group_by(day)
-    )
-    return {row[0]: row[1] for row in session.execute(stmt)}
-
-
 def intake_by_sku(session: Session, scope: Scope, w: Window) -> dict[tuple, int]:
     p = w.flag(Case.created_at)
     stmt = (
@@ -276,17 +195,3 @@ def problems(session: Session, scope: Scope, w: Window) -> dict[tuple, int]:
         .group_by(p, CaseItem.sku, cause)
     )
     return {(row[0], row[1], row[2]): row[3] for row in session.execute(stmt)}
-
-
-def completed_by_assignee(session: Session, scope: Scope, period: Period) -> dict[Any, int]:
-    stmt = (
-        select(Case.assignee_id, func.count())
-        .where(
-            in_scope(scope),
-            in_period(Case.completed_at, period.start, period.end),
-            _completed(),
-            Case.assignee_id.is_not(None),
-        )
-        .group_by(Case.assignee_id)
-    )
-    return {row[0]: row[1] for row in session.execute(stmt)}

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, case, func, select
+from sqlalchemy import Float, case, func, null, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -75,33 +75,53 @@ def percentiles(
     duration: Any,
     groups: Sequence[Any],
     where: Sequence[Any],
-    select_from: Any = Case,
+    also_by: Any = None,
 ) -> dict[tuple[Any, ...], tuple[int, float | None, float | None]]:
-    """Per group: (count, median, 90th percentile) of `duration`, nearest rank
-    (the value at rank ceil(p·n)), computed in the database."""
+    """Per group: (count, median, 90th percentile) of `duration`, nearest rank (the
+    value at rank ceil(p·n)), computed in the database. With `also_by`, the same per
+    (group..., also_by) too, in the same statement (one scan, two window orders)."""
     labelled = [g.label(f"g{i}") for i, g in enumerate(groups)]
-    inner = (
-        select(
-            *labelled,
-            duration.label("d"),
-            func.row_number().over(partition_by=list(groups), order_by=duration).label("rn"),
-            func.count().over(partition_by=list(groups)).label("n"),
-        )
-        .select_from(select_from)
-        .where(*where, duration.is_not(None))
-        .subquery()
-    )
-    rank50 = (inner.c.n * 50 + 99) // 100
-    rank90 = (inner.c.n * 90 + 99) // 100
+    finer = [*groups, also_by] if also_by is not None else None
+    columns = [
+        *labelled,
+        duration.label("d"),
+        func.row_number().over(partition_by=list(groups), order_by=duration).label("rn"),
+        func.count().over(partition_by=list(groups)).label("n"),
+    ]
+    if finer is not None:
+        columns += [
+            also_by.label("by"),
+            func.row_number().over(partition_by=finer, order_by=duration).label("rn2"),
+            func.count().over(partition_by=finer).label("n2"),
+        ]
+    inner = select(*columns).where(*where, duration.is_not(None)).cte("ranked")
     keys = [inner.c[f"g{i}"] for i in range(len(groups))]
-    stmt = (
-        select(
-            *keys,
-            func.max(inner.c.n),
-            func.max(case((inner.c.rn == rank50, inner.c.d))),
-            func.max(case((inner.c.rn == rank90, inner.c.d))),
+
+    def level(rn: Any, n: Any, extra: list[Any]) -> Any:
+        rank50, rank90 = (n * 50 + 99) // 100, (n * 90 + 99) // 100
+        return (
+            select(
+                *keys,
+                *extra,
+                func.max(n),
+                func.max(case((rn == rank50, inner.c.d))),
+                func.max(case((rn == rank90, inner.c.d))),
+            )
+            .where((rn == rank50) | (rn == rank90))
+            .group_by(*keys, *extra)
         )
-        .where((inner.c.rn == rank50) | (inner.c.rn == rank90))
-        .group_by(*keys)
+
+    width = len(keys)
+    if finer is None:
+        rows = session.execute(level(inner.c.rn, inner.c.n, []))
+        return {tuple(row[:width]): tuple(row[width:]) for row in rows}
+    # Both levels in one statement; the overall rows carry a NULL `by`.
+    both = union_all(
+        level(inner.c.rn, inner.c.n, [null().label("by")]),
+        level(inner.c.rn2, inner.c.n2, [inner.c.by]),
     )
-    return {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in session.execute(stmt)}
+    found: dict[tuple[Any, ...], tuple[int, float | None, float | None]] = {}
+    for row in session.execute(both):
+        key = tuple(row[:width]) if row[width] is None else tuple(row[: width + 1])
+        found[key] = tuple(row[width + 1 :])
+    return found
