@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 
 from service.core.api import Schema
@@ -48,7 +50,10 @@ class ReviewQueryArgsSchema(Schema):
 
 
 class SampleQueryArgsSchema(Schema):
-    day = ma.fields.Date(metadata={"description": "Any day of the ISO week; default: today."})
+    day = ma.fields.Date(
+        validate=ma.validate.Range(min=date(1900, 1, 1), max=date(8999, 12, 31)),
+        metadata={"description": "Any day of the ISO week; default: today."},
+    )
 
 
 class SampleContactSchema(Schema):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 
 from service.core.api import Schema
@@ -7,6 +9,8 @@ from service.core.fields import TimeZone
 from service.reports.periods import MAX_DAYS
 
 EXPORT_FORMATS = ("csv", "xlsx")
+#: Days a report may name (a month or a week around 9999-12-31 would overflow).
+DAY_RANGE = ma.validate.Range(min=date(1900, 1, 1), max=date(8999, 12, 31))
 
 
 class ReportQueryArgsSchema(Schema):
@@ -18,10 +22,11 @@ class ReportQueryArgsSchema(Schema):
         },
     )
     day = ma.fields.Date(
+        validate=DAY_RANGE,
         metadata={
             "description": "Any local day of the period wanted (its ISO week, its month); "
             "default: the last complete period."
-        }
+        },
     )
     time_zone = TimeZone(
         metadata={
@@ -35,9 +40,12 @@ class RangeQueryArgsSchema(ReportQueryArgsSchema):
     class Meta:
         exclude = ("day",)
 
-    first = ma.fields.Date(required=True, metadata={"description": "First local day."})
+    first = ma.fields.Date(
+        required=True, validate=DAY_RANGE, metadata={"description": "First local day."}
+    )
     last = ma.fields.Date(
         required=True,
+        validate=DAY_RANGE,
         metadata={"description": f"Last local day (included); at most {MAX_DAYS} days."},
     )
 
