@@ -212,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         with (OUT / "report_plans.txt").open("w") as out, raw.cursor() as cursor:
             for statement, parameters in statements:
+                if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                    cursor.execute(statement, parameters)  # the SET LOCALs
+                    out.write(f"-- {statement}\n\n")
+                    continue
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
                 out.write(f"-- {statement}\n{plan}\n\n")

@@ -17,6 +17,7 @@ from service.reports.cohorts import Cohorts
 from service.reports.metrics import BREAKDOWNS, METRICS, SECTIONS
 from service.reports.periods import Period
 from service.reports.queries import TOP, Window
+from service.reports.sql import tune_for_reports
 from service.storefronts.models import Storefront
 from service.workspace.words import CLOCK_WORDS, word
 
@@ -272,6 +273,7 @@ def build_report(
     compared with the period before it."""
     scope: list[uuid.UUID] | None = None if every_storefront else [s.id for s in storefronts]
     w = Window(period)
+    tune_for_reports(session)
     cohorts = Cohorts(session, scope, w, now)
     times = queries.resolution_times(session, scope, w)
     qa = people.qa_scores(session, scope, w)
