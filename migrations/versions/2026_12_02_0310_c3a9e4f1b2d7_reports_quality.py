@@ -22,6 +22,7 @@ INDEXES = (
     ("ix_cases_created_at", "cases", ["created_at"]),
     ("ix_cases_completed_at", "cases", ["completed_at"]),
     ("ix_cases_storefront_completed", "cases", ["storefront_id", "completed_at"]),
+    ("ix_cases_followup_due", "cases", ["followup_due_at"]),
     ("ix_surveys_sent_at", "surveys", ["sent_at"]),
     ("ix_surveys_answered_at", "surveys", ["answered_at"]),
     ("ix_contacts_occurred_at", "contacts", ["occurred_at"]),

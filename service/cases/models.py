@@ -94,6 +94,7 @@ class Case(IdMixin, TimestampMixin, Base):
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_completed_at", "completed_at"),
         Index("ix_cases_storefront_completed", "storefront_id", "completed_at"),
+        Index("ix_cases_followup_due", "followup_due_at"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(

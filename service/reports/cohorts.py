@@ -9,12 +9,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseKind, CaseStatus
 from service.reports.queries import Scope, Window
-from service.reports.sql import count_if, day_bucket, in_scope, seconds_between
+from service.reports.sql import count_if, day_bucket, in_period, in_scope, seconds_between
 from service.sla.clocks import FOLLOW_UP_WITHIN
 from service.surveys.models import Survey
 
@@ -57,11 +57,23 @@ class Cohorts:
     @staticmethod
     def _completed(session: Session, scope: Scope, w: Window) -> list[Any]:
         p = w.flag(Case.completed_at)
+        # The first survey offer of each case offered within reach of the window (both
+        # times indexed), joined once rather than probed per case.
         offered = func.coalesce(Survey.sent_at, Survey.answered_at)
-        covered = exists().where(
-            Survey.case_id == Case.id,
-            offered.is_not(None),
-            seconds_between(offered, Case.completed_at) <= FOLLOW_UP_WITHIN.total_seconds(),
+        reach = (w.start, w.end + FOLLOW_UP_WITHIN)
+        first_offer = (
+            select(Survey.case_id.label("case_id"), func.min(offered).label("at"))
+            .where(
+                or_(
+                    in_period(Survey.sent_at, *reach),
+                    and_(Survey.sent_at.is_(None), in_period(Survey.answered_at, *reach)),
+                )
+            )
+            .group_by(Survey.case_id)
+            .subquery()
+        )
+        covered = first_offer.c.at.is_not(None) & (
+            seconds_between(first_offer.c.at, Case.completed_at) <= FOLLOW_UP_WITHIN.total_seconds()
         )
         keys = (p, Case.kind, Case.assignee_id)
         stmt = (
@@ -72,6 +84,7 @@ class Cohorts:
                 count_if(covered),
                 count_if(Case.followed_up_at.is_not(None)),
             )
+            .outerjoin(first_offer, first_offer.c.case_id == Case.id)
             .where(in_scope(scope), w.over(Case.completed_at), completed_cases())
             .group_by(*keys)
         )

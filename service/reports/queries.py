@@ -99,6 +99,13 @@ def reopened(session: Session, scope: Scope, w: Window) -> dict[int, int]:
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 
+def _scoped_surveys(stmt: Any, scope: Scope) -> Any:
+    """The surveys of the chosen storefronts' cases (none chosen: all, without a join)."""
+    if scope is None:
+        return stmt
+    return stmt.join(Case, Case.id == Survey.case_id).where(in_scope(scope))
+
+
 def surveys_sent(session: Session, scope: Scope, w: Window) -> dict[int, dict]:
     # Taken by phone before any invitation: offered when answered.
     offered = func.coalesce(Survey.sent_at, Survey.answered_at)
@@ -111,9 +118,7 @@ def surveys_sent(session: Session, scope: Scope, w: Window) -> dict[int, dict]:
             count_if(answered & (Survey.answer_channel == AnswerChannel.link)),
             count_if(answered & (Survey.answer_channel == AnswerChannel.phone)),
         )
-        .join(Case, Case.id == Survey.case_id)
         .where(
-            in_scope(scope),
             or_(
                 w.over(Survey.sent_at),
                 and_(Survey.sent_at.is_(None), w.over(Survey.answered_at)),
@@ -121,6 +126,7 @@ def surveys_sent(session: Session, scope: Scope, w: Window) -> dict[int, dict]:
         )
         .group_by(p)
     )
+    stmt = _scoped_surveys(stmt, scope)
     names = ("sent", "link", "phone")
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in session.execute(stmt)}
 
@@ -138,10 +144,10 @@ def satisfaction(session: Session, scope: Scope, w: Window) -> dict[int, dict]:
             func.count(Survey.overall_satisfaction),
             count_if(Survey.overall_satisfaction >= 4),
         )
-        .join(Case, Case.id == Survey.case_id)
-        .where(in_scope(scope), w.over(Survey.answered_at), Survey.status == SurveyStatus.answered)
+        .where(w.over(Survey.answered_at), Survey.status == SurveyStatus.answered)
         .group_by(p)
     )
+    stmt = _scoped_surveys(stmt, scope)
     names = ("answered", "attitude", "quality", "price", "overall", "overall_n", "satisfied")
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in session.execute(stmt)}
 
