@@ -26,6 +26,8 @@ SAMPLE_BODIES: dict[str, dict] = {
     "cancel": {"reason": "Asked to."},
     "reopen": {"reason": "Asked to."},
     "contacts": {"direction": "in", "channel": "phone", "summary": "Called"},
+    # A contact id of no storefront's: the quality review must not find it either.
+    "review": {"greeting": 5, "accuracy": 5, "attitude": 5, "resolution": 5, "compliance": 5},
     "survey": {
         "service_attitude": 5,
         "product_quality": 4,
@@ -48,11 +50,12 @@ def _fill(rule: str, case: dict) -> str:
         rule.replace("<case_ref>", case["id"])
         .replace("<uuid:customer_id>", case["customer"]["id"])
         .replace("<customer_id>", case["customer"]["id"])
+        .replace("<uuid:contact_id>", "00000000-0000-0000-0000-000000000000")
     )
 
 
 def test_every_route_with_an_id_is_covered_by_this_test(app):
-    known = {"case_ref", "customer_id"}
+    known = {"case_ref", "customer_id", "contact_id"}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API_PREFIX):
             assert rule.arguments <= known, f"{rule.rule}: teach this test its parameters"
@@ -65,7 +68,7 @@ def test_another_storefronts_case_and_customer_are_404_on_every_route(
     checked = 0
     for rule, method in _tenant_routes(app):
         url = _fill(rule, case)
-        body = SAMPLE_BODIES.get(rule.rsplit("/", 1)[-1], {}) if method == "POST" else None
+        body = SAMPLE_BODIES.get(rule.rsplit("/", 1)[-1], {}) if method in ("POST", "PUT") else None
         # If-Match: * passes the precondition, so only the lookup can answer.
         headers = {**other_tenant.headers, "If-Match": "*"}
         response = client.open(url, method=method, json=body, headers=headers)

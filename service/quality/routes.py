@@ -45,7 +45,6 @@ class ReviewViews(MethodView):
     @blp.alt_response(409, description="Your own contact, or one with no staff member")
     def put(self, data: dict[str, Any], contact_id: uuid.UUID) -> QaReview:
         """Score a logged contact against the rubric (again: correct your score)"""
-        require_staff()
         try:
             return review_contact(
                 db.session(), g.principal.scope, contact_id, data, g.principal.actor, utcnow()

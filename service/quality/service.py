@@ -45,12 +45,13 @@ def review_contact(
     reviewer: Actor,
     now: datetime,
 ) -> QaReview:
-    """Score a contact (or correct this reviewer's earlier score of it). Flushes."""
-    if reviewer.role not in REVIEWERS:
-        raise ReviewRefused(403, "Only supervisors and QA reviewers score contacts.")
+    """Score a contact (or correct this reviewer's earlier score of it). Flushes.
+    Another storefront's contact is not found (404) before any role is checked (403)."""
     found = contact_in_scope(session, scope, contact_id)
     if found is None:
         raise ReviewRefused(404, "No such contact.")
+    if reviewer.role not in REVIEWERS:
+        raise ReviewRefused(403, "Only supervisors and QA reviewers score contacts.")
     contact, case = found
     if contact.staff_id is None:
         raise ReviewRefused(409, "The contact names no staff member to review.")
