@@ -17,6 +17,8 @@ BLUEPRINTS = (
     "service.conversations.routes",
     "service.staff.routes",
     "service.storefronts.routes",
+    "service.reports.routes",
+    "service.quality.routes",
 )
 
 

@@ -8,7 +8,9 @@ from service.core.idempotency import IdempotencyKey  # noqa: F401
 from service.core.scheduler import PeriodicTick  # noqa: F401
 from service.customers import models as customers  # noqa: F401
 from service.notifications import models as notifications  # noqa: F401
+from service.quality import models as quality  # noqa: F401
 from service.quotes import models as quotes  # noqa: F401
+from service.reports import models as reports  # noqa: F401
 from service.shipments import models as shipments  # noqa: F401
 from service.sla import models as sla  # noqa: F401
 from service.staff import models as staff  # noqa: F401

@@ -34,6 +34,8 @@ SAMPLE_BODIES: dict[str, dict] = {
     "contacts": {"direction": "in", "channel": "phone", "summary": "Called"},
     "messages": {"body": "Hello"},
     "assign": {"case_id": "MS-000001"},
+    # A contact id of no storefront's: the quality review must not find it either.
+    "review": {"greeting": 5, "accuracy": 5, "attitude": 5, "resolution": 5, "compliance": 5},
     "survey": {
         "service_attitude": 5,
         "product_quality": 4,
@@ -62,7 +64,10 @@ def _fill(rule: Rule, case: dict) -> str:
     """The URL of `rule` for `case`, built by the rule's own converters (so a
     `<string:case_ref>` or `<uuid:customer_id>` really holds the case's id)."""
     values = {"case_ref": case["id"], "customer_id": uuid.UUID(case["customer"]["id"])}
-    values |= {name: uuid.UUID(case[name]) for name in ("macro_id", "message_id", "notice_id")}
+    values |= {
+        name: uuid.UUID(case[name])
+        for name in ("macro_id", "message_id", "notice_id", "contact_id")
+    }
     _domain, path = rule.build({name: values[name] for name in rule.arguments})
     assert "<" not in path, path
     return path
@@ -71,7 +76,7 @@ def _fill(rule: Rule, case: dict) -> str:
 def _conversation_of(db_session, case: dict) -> dict:
     """A saved reply and an unmatched message of the case's storefront, for the routes
     that name them."""
-    from service.contact_log.models import ContactDirection
+    from service.contact_log.models import Contact, ContactChannel, ContactDirection
     from service.conversations.models import Macro, Message, MessageKind
     from service.customers.models import Customer
 
@@ -85,20 +90,36 @@ def _conversation_of(db_session, case: dict) -> dict:
         author_name="Li Wei",
         storefront_id=customer.storefront_id,
     )
-    db_session.add_all([macro, message])
+    # A call on the case, for the quality review's route.
+    call = Contact(
+        case_id=uuid.UUID(case["id"]),
+        direction=ContactDirection.inbound,
+        channel=ContactChannel.phone,
+        summary="Asked about the repair",
+        staff_name="Someone",
+        occurred_at=datetime.now(UTC),
+    )
+    db_session.add_all([macro, message, call])
     db_session.commit()
-    return {**case, "macro_id": str(macro.id), "message_id": str(message.id)}
+    return {
+        **case,
+        "macro_id": str(macro.id),
+        "message_id": str(message.id),
+        "contact_id": str(call.id),
+    }
 
 
 def test_every_route_with_an_id_is_covered_by_this_test(app):
-    known = {"case_ref", "customer_id", "macro_id", "message_id", "notice_id"} | ADMIN_ONLY
+    known = {"case_ref", "customer_id", "macro_id", "message_id", "notice_id", "contact_id"}
+    known |= ADMIN_ONLY
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API_PREFIX):
             assert rule.arguments <= known, f"{rule.rule}: teach this test its parameters"
 
 
 def _request(client, rule: Rule, method: str, url: str, tenant) -> object:
-    body = SAMPLE_BODIES.get(rule.rule.rsplit("/", 1)[-1], {}) if method == "POST" else None
+    sample = SAMPLE_BODIES.get(rule.rule.rsplit("/", 1)[-1], {})
+    body = sample if method in ("POST", "PUT") else None
     # If-Match: * passes the precondition, so only the lookup can answer.
     headers = {**tenant.headers, "If-Match": "*"}
     return client.open(url, method=method, json=body, headers=headers)

@@ -93,6 +93,11 @@ class Case(IdMixin, TimestampMixin, Base):
         # The queue's keyset orders across storefronts: due soonest, newest.
         Index("ix_cases_next_due", "next_due_at", "id"),
         Index("ix_cases_created", "created_at", "id"),
+        # Reports: the cases completed in a period, for all storefronts or one (opened:
+        # ix_cases_created), and the follow-up clock.
+        Index("ix_cases_completed_at", "completed_at"),
+        Index("ix_cases_storefront_completed", "storefront_id", "completed_at"),
+        Index("ix_cases_followup_due", "followup_due_at"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(
@@ -247,7 +252,11 @@ class CaseEvent(IdMixin, Base):
     """
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "sequence"),
+        # Reports count the reopens of a period.
+        Index("ix_case_events_action_created", "action", "created_at"),
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     #: 1, 2, 3... per case, in the order the changes were committed.

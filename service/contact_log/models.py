@@ -45,5 +45,5 @@ class Contact(IdMixin, Base):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
     staff_name: Mapped[str] = mapped_column(String(200))
-    occurred_at: Mapped[datetime]
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -153,6 +153,8 @@ class Settings:
     run_surveys_seconds: int = setting(300, minimum=1)
     check_sla_seconds: int = setting(300, minimum=1)
     poll_mailbox_seconds: int = setting(60, minimum=1)
+    #: How often the scheduled reports look for storefronts whose 08:00 has come.
+    report_check_seconds: int = setting(600, minimum=1)
     #: `/healthz?deep=1` calls the scheduler stalled when a job has not run for this
     #: many of its periods.
     scheduler_stall_periods: int = setting(3, minimum=1)

@@ -59,6 +59,11 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         "poll_mailbox", "service.conversations.imap_poll.poll_mailbox", "poll_mailbox_seconds"
     ),
+    # Each storefront's report at 08:00 in its zone: the job itself decides who is due
+    # and sends once per storefront and period (service.reports.delivery).
+    Periodic("report_daily", "service.reports.delivery.send_daily", "report_check_seconds"),
+    Periodic("report_weekly", "service.reports.delivery.send_weekly", "report_check_seconds"),
+    Periodic("report_monthly", "service.reports.delivery.send_monthly", "report_check_seconds"),
 )
 BY_NAME = {job.name: job for job in PERIODIC}
 

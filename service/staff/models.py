@@ -21,6 +21,8 @@ class StaffRole(enum.StrEnum):
     supervisor = "supervisor"
     #: Manages storefronts, keys and staff.
     admin = "admin"
+    #: Scores agents' logged contacts against the quality rubric (质检); reads reports.
+    qa_reviewer = "qa_reviewer"
 
 
 class StaffUser(IdMixin, TimestampMixin, Base):

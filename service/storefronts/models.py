@@ -34,6 +34,8 @@ class Storefront(IdMixin, TimestampMixin, Base):
     #: No SMS from this hour to `quiet_end_hour`, in the customer's time zone.
     quiet_start_hour: Mapped[int] = mapped_column(default=21, server_default="21")
     quiet_end_hour: Mapped[int] = mapped_column(default=8, server_default="8")
+    #: IANA zone whose midnights bound the report days (and whose 08:00 sends them).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     #: Tax added to quotes, in basis points (1300 = 13 %).
     tax_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from service.cases.models import CaseKind
 from service.core.api import Schema
+from service.core.fields import TimeZone
 from service.storefronts.keys import CASE_PREFIX, create_storefront
 from service.storefronts.models import Storefront
 
@@ -56,6 +57,9 @@ class SettingsSchema(Schema):
     tax_rate_bp = ma.fields.Integer(
         validate=ma.validate.Range(min=0, max=10_000),
         metadata={"description": "Tax added to quotes, in basis points (1300 = 13 %)."},
+    )
+    time_zone = TimeZone(
+        metadata={"description": "IANA zone of the storefront's day (its reports' days)."}
     )
 
     @ma.pre_load

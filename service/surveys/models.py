@@ -39,10 +39,10 @@ class Survey(IdMixin, Base):
         str_enum(SurveyStatus, "survey_status"), index=True
     )
     invite_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
     reminded_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
-    answered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
     # The answers (1-5 each), as the follow-up asks: 服务态度、产品质量、收费价格合理.
     service_attitude: Mapped[int | None]
     product_quality: Mapped[int | None]

@@ -73,6 +73,9 @@ class SettingsForm(FlaskForm):
     tax_rate_bp = IntegerField(
         _l("Tax rate (basis points, 1300 = 13 %)"), validators=[NumberRange(0, 10_000)]
     )
+    time_zone = StringField(
+        _l("Time zone (IANA, e.g. Asia/Shanghai)"), validators=[DataRequired(), Length(max=64)]
+    )
     #: Resolution targets: one optional field per kind (empty: the default applies).
     resolution_default = IntegerField(
         _l("Resolution target, default (hours)"), validators=[Optional(), NumberRange(1, 8760)]
@@ -100,6 +103,7 @@ SETTINGS_FIELDS = (
     "quiet_start_hour",
     "quiet_end_hour",
     "tax_rate_bp",
+    "time_zone",
 )
 
 

@@ -51,6 +51,9 @@ CONTENT_SECURITY_POLICY = (
 
 ALL_STAFF = frozenset(StaffRole)
 ADMINS = frozenset({StaffRole.admin})
+#: Who reads reports (service.reports.service.REPORT_READERS; kept here so the navigation
+#: needs no import of the reports feature).
+REPORTS = frozenset({StaffRole.supervisor, StaffRole.admin, StaffRole.qa_reviewer})
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class NavItem:
 NAV = (
     NavItem(_l("Queue"), "workspace.queue", "q"),
     NavItem(_l("Goods-in"), "workspace.goods_in", "i"),
+    NavItem(_l("Reports"), "workspace.reports", "r", REPORTS),
+    NavItem(_l("Quality"), "workspace.quality", "u"),
     NavItem(_l("Admin"), "workspace.admin", "a", ADMINS),
 )
 

@@ -65,6 +65,9 @@ class QueueArgs(ma.Schema):
     escalated = ma.fields.Boolean()
     due_within = ma.fields.Integer(validate=ma.validate.OneOf(DUE_WITHIN))
     due_before = DateTime()
+    #: Opened at or after / before (the report page links its cohorts here).
+    created_after = DateTime()
+    created_before = DateTime()
     q = ma.fields.String(validate=ma.validate.Length(max=200))
     sort = ma.fields.String(validate=ma.validate.OneOf(SORTS))
     cursor = ma.fields.String(validate=ma.validate.Length(max=500))
@@ -149,6 +152,9 @@ def _filters(args: dict[str, Any], now: datetime) -> dict[str, Any]:
         deadlines.append(now + timedelta(hours=args["due_within"]))
     if deadlines:
         filters["due_before"] = min(deadlines)
+    for key in ("created_after", "created_before"):
+        if key in args:
+            filters[key] = args[key]
     if args.get("q", "").strip():
         filters["q"] = args["q"].strip()
     return filters

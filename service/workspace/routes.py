@@ -23,6 +23,8 @@ VIEWS = (
     "service.workspace.views.goods_in",
     "service.workspace.views.admin_staff",
     "service.workspace.views.admin_storefronts",
+    "service.workspace.views.reports",
+    "service.workspace.views.quality",
 )
 
 csrf = CSRFProtect()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from flask import g
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus, ItemCondition
@@ -46,6 +46,7 @@ WORDS: dict[enum.Enum, Any] = {
     StaffRole.technician: _l("Technician"),
     StaffRole.supervisor: _l("Supervisor"),
     StaffRole.admin: _l("Administrator"),
+    StaffRole.qa_reviewer: _l("QA reviewer"),
     ItemCondition.as_described: _l("As described"),
     ItemCondition.damaged: _l("Damaged"),
     ItemCondition.missing_parts: _l("Missing parts"),
@@ -71,6 +72,8 @@ def clock_word(name: str) -> str:
 
 
 def word_cached(key: Any, label: Any) -> str:
+    if not has_app_context():  # a job or a test building a report: nothing to cache in
+        return str(label)
     cache = g.setdefault("_words", {})
     if key not in cache:
         cache[key] = str(label)

@@ -208,6 +208,7 @@ def settings_form(storefront: Storefront, **changes) -> dict:
         "quiet_start_hour": storefront.quiet_start_hour,
         "quiet_end_hour": storefront.quiet_end_hour,
         "tax_rate_bp": storefront.tax_rate_bp,
+        "time_zone": storefront.time_zone,
     }
     return {**body, **changes}
 
@@ -231,6 +232,7 @@ def test_an_admin_changes_storefront_settings(admin_in, db_session, tenant):
         ("case_prefix", "9-bad"),
         ("quiet_start_hour", "25"),
         ("tax_rate_bp", "-1"),
+        ("time_zone", "Mars/Olympus"),
         ("warranty_months", "many"),
     ],
 )

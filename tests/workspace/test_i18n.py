@@ -12,7 +12,13 @@ from service.workspace.i18n import CATALOGS, LOCALES
 from tests.workspace.conftest import post_form
 
 ROOT = Path(__file__).resolve().parents[2]
-METHODS = [("service/workspace/**.py", "python"), ("service/workspace/templates/**.html", "jinja2")]
+METHODS = [
+    ("service/workspace/**.py", "python"),
+    # The report's figures and the quality rubric are shown in the workspace too.
+    ("service/reports/**.py", "python"),
+    ("service/quality/**.py", "python"),
+    ("service/workspace/templates/**.html", "jinja2"),
+]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 

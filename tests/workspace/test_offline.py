@@ -24,6 +24,9 @@ PAGES = [
     "/goods-in?from=2026-01-01&to=2026-12-31&condition=damaged",
     "/admin",
     "/admin/storefronts",
+    "/reports",
+    "/reports?kind=monthly&day=2026-11-10",
+    "/quality",
 ]
 PUBLIC_PAGES = ["/login", "/api/v1/docs"]
 
@@ -92,6 +95,9 @@ def test_vendored_assets_keep_their_licence_and_pinned_version():
     assert "| `htmx.org` | 2.0.11 |" in versions and "| `redoc` | 2.5.4 |" in versions
     assert (VENDOR / "htmx/LICENSE").exists() and (VENDOR / "redoc/LICENSE").exists()
     assert "htmx" in (VENDOR / "htmx/htmx.min.js").read_text()[:200]
+    assert "| `chart.js` | 4.6.1 |" in versions and (VENDOR / "chartjs/LICENSE.md").exists()
+    chart = (VENDOR / "chartjs/chart.umd.min.js").read_text()
+    assert "Chart.js v4.6.1" in chart[:300] and "sourceMappingURL" not in chart[-200:]
 
 
 def test_the_admin_detail_pages_and_a_filled_register_load_only_from_this_site(

@@ -9,6 +9,7 @@ backends write one file per key.
 """
 
 from service.notifications.backends.base import (
+    Attachment,
     EmailMessage,
     Handover,
     PermanentSendError,
@@ -22,6 +23,7 @@ from service.notifications.backends.smtp import SmtpEmailBackend, message_id_for
 from service.notifications.backends.twilio import TwilioSmsBackend
 
 __all__ = [
+    "Attachment",
     "EmailMessage",
     "FileEmailBackend",
     "FileSmsBackend",

@@ -43,6 +43,14 @@ class Handover(Protocol):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    #: e.g. "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class EmailMessage:
     to: str
     subject: str
@@ -51,6 +59,8 @@ class EmailMessage:
     idempotency_key: str
     #: Where the customer's answer should go (the case's reply address).
     reply_to: str | None = None
+    #: Files sent with the message (the scheduled reports attach their workbook).
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

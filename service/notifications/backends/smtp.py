@@ -71,6 +71,12 @@ def build_mime(
         cte = "8bit" if readable else None
         mime.set_content(msg.text, subtype="plain", charset="utf-8", cte=cte)
         mime.add_alternative(msg.html, subtype="html", charset="utf-8", cte=cte)
+        for attachment in msg.attachments:
+            # The alternatives become the first part of a multipart/mixed.
+            maintype, _slash, subtype = attachment.content_type.partition("/")
+            mime.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
     except (ValueError, TypeError) as exc:
         # A header with a line break or an address the parser rejects will be just as
         # wrong on the next attempt.
