@@ -27,6 +27,8 @@ from service.cases.lifecycle import allowed_actions
 from service.cases.models import Case, CaseStatus
 from service.cases.transitions import TRANSITIONS, WORKSHOP
 from service.contact_log.service import case_contacts
+from service.conversations.models import Macro
+from service.conversations.outbound import case_messages, deliveries
 from service.core import db
 from service.notifications.models import NoticeStatus, Notification
 from service.quotes.models import QuoteStatus
@@ -234,6 +236,17 @@ class ItemVerdict:
     return_window: str
 
 
+def conversation(case: Case) -> dict[str, Any]:
+    """The messages of the case (oldest first, each with its deliveries) and the saved
+    replies of its storefront."""
+    session = db.session()
+    macros = select(Macro).where(Macro.storefront_id == case.storefront_id).order_by(Macro.name)
+    return {
+        "messages": [(m, deliveries(session, m)) for m in case_messages(session, case)],
+        "macros": list(session.scalars(macros)),
+    }
+
+
 def case_context(case: Case, now: datetime, forms: list[Form] | None = None) -> dict[str, Any]:
     """Everything case.html draws. `forms` replaces the fresh form of the same action
     (one that came back with the person's values and the errors)."""
@@ -260,6 +273,7 @@ def case_context(case: Case, now: datetime, forms: list[Form] | None = None) -> 
         "events": list(case.events),
         "notices": notices(case),
         "contacts": case_contacts(db.session(), case),
+        **conversation(case),
         "quote": quote,
         "clocks": running_clocks(case, now),
         "countdown": countdown,

@@ -19,6 +19,7 @@ VIEWS = (
     "service.workspace.views.auth",
     "service.workspace.views.queue",
     "service.workspace.views.case",
+    "service.workspace.views.messages",
     "service.workspace.views.calls",
     "service.workspace.views.goods_in",
     "service.workspace.views.admin_staff",

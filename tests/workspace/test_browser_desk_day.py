@@ -76,6 +76,13 @@ def test_a_desk_day_from_the_call_to_the_closed_case(
     assert desk_site.case(case_id)["channel"] == "phone"
     shoot(agent, "case-open")
 
+    # The agent writes to the customer from the case (the first response).
+    message = do(agent, "message")
+    message.locator("textarea[name=body]").fill("We will collect the speaker tomorrow.")
+    shoot(agent, "case-message-form")
+    message.locator("button[type=submit]").click()
+    expect(agent.locator("[data-message]").first).to_contain_text("collect the speaker tomorrow")
+
     # The queue shows it, with its clocks.
     agent.locator("a[data-go=q]").click()
     row = agent.locator(f"tr[data-case='{number}']")

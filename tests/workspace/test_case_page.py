@@ -59,10 +59,11 @@ def test_the_case_page_shows_the_case_its_customer_items_and_clocks(desk, agent,
     assert f'href="/cases/{earlier["id"]}"' in html
     # The same countdown as the queue.
     assert html.count("data-due=") == 2
-    # The agent's actions now: exactly the API's allowed_actions, then the assignment.
+    # The agent's actions now: exactly the API's allowed_actions, then the assignment,
+    # then writing to the customer (never a status change).
     shown = re.findall(r'data-action="([a-z_]+)"', html)
     as_agent = desk.get(f"/api/v1/cases/{case['id']}", headers=agent.headers).get_json()
-    assert shown == [*as_agent["allowed_actions"], "assign"]
+    assert shown == [*as_agent["allowed_actions"], "assign", "message"]
 
 
 def test_the_case_is_found_by_its_number_too(desk, open_case):
