@@ -52,9 +52,10 @@ CANCELLABLE = frozenset(
     }
 )
 
-ANY_STAFF = frozenset(StaffRole)
 DESK = frozenset({StaffRole.agent, StaffRole.supervisor, StaffRole.admin})
 WORKSHOP = frozenset({StaffRole.technician, StaffRole.supervisor, StaffRole.admin})
+#: Everyone who works cases; a QA reviewer scores contacts and changes no case.
+ANY_STAFF = DESK | WORKSHOP
 SUPERVISORS = frozenset({StaffRole.supervisor, StaffRole.admin})
 
 
