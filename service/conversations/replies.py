@@ -3,7 +3,6 @@ desk assigning an unmatched one): see the package docstring, "What a reply does"
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -14,11 +13,8 @@ from service.contact_log.models import ContactChannel, ContactDirection
 from service.contact_log.service import log_contact
 from service.conversations.models import Message, MessageKind
 from service.core.auth import Actor, ActorType
-from service.notifications.jobs import enqueue_after_commit
-from service.notifications.models import Channel, NoticeStatus, Notification
-from service.notifications.rendering import NoticeContext, render_email
+from service.notifications.outbox import write_staff_email
 from service.sla.clocks import on_customer_reply
-from service.storefronts.models import Storefront
 
 
 def customer_actor(case: Case) -> Actor:
@@ -62,33 +58,12 @@ def notify_assignee(session: Session, case: Case, message: Message, now: datetim
     assignee = case.assignee
     if assignee is None or not assignee.active or not assignee.email:
         return
-    storefront = session.get(Storefront, case.storefront_id)
-    context = NoticeContext(
-        case_number=case.number,
-        status=case.status.value,
-        customer_name=case.customer.name,
-        storefront_name=storefront.name,
-        locale="en",
-        time_zone="UTC",
+    write_staff_email(
+        session,
+        case,
+        assignee.email,
+        "customer_replied",
+        f"reply:{message.id.hex}",
+        now,
         note=message.body,
     )
-    email = render_email("customer_replied", context)
-    row = Notification(
-        id=uuid.uuid4(),
-        event_key=f"reply:{message.id.hex}",
-        case_id=case.id,
-        channel=Channel.email,
-        template="customer_replied",
-        locale="en",
-        recipient=assignee.email,
-        subject=email.subject,
-        body_text=email.text,
-        body_html=email.html,
-        status=NoticeStatus.pending,
-        scheduled_for=now,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    enqueue_after_commit([row.id])

@@ -160,10 +160,17 @@ def _notice(
     return row
 
 
-def write_staff_alert(
-    session: Session, case: Case, breach: SlaBreach, staff: StaffUser
+def write_staff_email(
+    session: Session,
+    case: Case,
+    recipient: str,
+    template: str,
+    event_key: str,
+    now: datetime,
+    **details: object,
 ) -> Notification:
-    """The email telling a supervisor that a case's SLA clock ran out."""
+    """An e-mail to a staff member about `case` (in English, times in UTC), through the
+    outbox like the customer's notices; `details` fill the template's context."""
     storefront = session.get(Storefront, case.storefront_id)
     context = NoticeContext(
         case_number=case.number,
@@ -172,27 +179,42 @@ def write_staff_alert(
         storefront_name=storefront.name,
         locale="en",
         time_zone="UTC",
-        due_at=breach.due_at,
-        breach=breach.clock,
+        **details,  # type: ignore[arg-type]
     )
-    email = render_email("sla_breach", context)
+    email = render_email(template, context)
     row = Notification(
         id=uuid.uuid4(),
-        event_key=f"sla_breach:{breach.id.hex}:{staff.id.hex}",
+        event_key=event_key,
         case_id=case.id,
         channel=Channel.email,
-        template="sla_breach",
+        template=template,
         locale="en",
-        recipient=staff.email,
+        recipient=recipient,
         subject=email.subject,
         body_text=email.text,
         body_html=email.html,
         status=NoticeStatus.pending,
-        scheduled_for=breach.detected_at,
-        created_at=breach.detected_at,
-        updated_at=breach.detected_at,
+        scheduled_for=now,
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     session.flush()
     enqueue_after_commit([row.id])
     return row
+
+
+def write_staff_alert(
+    session: Session, case: Case, breach: SlaBreach, staff: StaffUser
+) -> Notification:
+    """The email telling a supervisor that a case's SLA clock ran out."""
+    return write_staff_email(
+        session,
+        case,
+        staff.email,
+        "sla_breach",
+        f"sla_breach:{breach.id.hex}:{staff.id.hex}",
+        breach.detected_at,
+        due_at=breach.due_at,
+        breach=breach.clock,
+    )
