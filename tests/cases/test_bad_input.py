@@ -220,8 +220,18 @@ def test_an_overlong_idempotency_key_is_rejected(client, tenant, db_session):
     headers = {**tenant.headers, "Idempotency-Key": "k" * 256}
     response = client.post("/api/v1/cases", json=case_payload(), headers=headers)
     assert response.status_code == 400
-    assert "Idempotency-Key" in response.get_json()["errors"]["headers"]
+    body = response.get_json()
+    assert body["message"] == "Invalid Idempotency-Key header."
+    assert body["errors"] == {
+        "headers": {"Idempotency-Key": ["1 to 255 characters, none of them NUL."]}
+    }
     assert _written(db_session) == before
+
+
+def test_an_idempotency_key_of_exactly_255_characters_is_taken(client, tenant):
+    headers = {**tenant.headers, "Idempotency-Key": "k" * 255}
+    response = client.post("/api/v1/cases", json=case_payload(), headers=headers)
+    assert response.status_code == 201, response.get_json()
 
 
 BAD_QUERIES = [

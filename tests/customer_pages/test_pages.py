@@ -672,3 +672,14 @@ def test_a_link_lasts_exactly_its_purposes_validity(app, monkeypatch, purpose):
                     read_token(token, purpose)
             else:
                 assert read_token(token, purpose) == (case.id, "k3y-Ab")
+
+
+def test_a_link_token_is_compact_for_sms_a_bare_case_id_and_an_8_character_key(app):
+    # Every character of an SMS counts: the case id without base64 padding (22
+    # characters for 16 bytes), a link key of 6 random bytes (8 characters).
+    assert {len(new_link_key()) for _ in range(20)} == {8}
+    case = SimpleNamespace(id=uuid.UUID("12345678-1234-5678-1234-567812345678"), link_key="k" * 8)
+    with app.app_context():
+        token = make_token(case, "status")
+    case_part, link_key, *_signature = token.split(".")
+    assert "=" not in token and len(case_part) == 22 and link_key == "k" * 8
