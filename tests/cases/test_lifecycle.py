@@ -75,8 +75,8 @@ def test_every_row_of_the_transition_table(
         source.value,
         target.value,
     )
-    assert last["actor"]["type"] == "staff"
-    assert last["actor"]["name"] == "Ada Admin"
+    assert last["actor"] == {"type": "staff", "id": str(admin.user.id), "name": "Ada Admin"}
+    assert last["internal"] is False  # a status change is for the customer to see too
     expected_allowed = [
         row.action
         for row in EXPECTED
@@ -94,3 +94,61 @@ def test_the_timeline_explains_the_status(client, admin, walk):
         status = event["to_status"]
     assert status == "closed"
     assert [e["action"] for e in timeline] == ["open", *path_to(CaseKind.repair, CaseStatus.closed)]
+
+
+def test_timeline_events_are_numbered_from_one_without_gaps(client, admin, walk):
+    case = walk(CaseStatus.closed)
+    timeline = client.get(f"/api/v1/cases/{case['id']}/timeline", headers=admin.headers).get_json()
+    assert [e["sequence"] for e in timeline] == list(range(1, len(timeline) + 1))
+
+
+def test_the_note_given_with_an_action_is_on_its_timeline_event(
+    client, admin, technician, walk, act
+):
+    case = walk(CaseStatus.open)
+    body = {**body_for("request_item", case, str(technician.user.id)), "note": "Asked by phone."}
+    assert act(case["id"], "request_item", body, admin.headers).status_code == 200
+    timeline = client.get(f"/api/v1/cases/{case['id']}/timeline", headers=admin.headers).get_json()
+    assert (timeline[-1]["action"], timeline[-1]["note"]) == ("request_item", "Asked by phone.")
+
+
+def test_a_refused_action_says_why_in_words(client, admin, technician, walk, act):
+    closed = walk(CaseStatus.closed)
+    receipt = body_for("receive", closed, str(technician.user.id))
+    response = act(closed["id"], "receive", receipt, admin.headers)
+    assert response.status_code == 409
+    assert response.get_json()["message"] == "Cannot receive a case that is closed."
+    opened = walk(CaseStatus.open)
+    body = body_for("request_item", opened, str(technician.user.id))
+    refused = act(opened["id"], "request_item", body, technician.headers)
+    assert refused.status_code == 403
+    assert refused.get_json()["message"] == "A technician may not request_item."
+
+
+def test_the_survey_is_scheduled_when_the_case_is_completed_and_not_before(
+    client, admin, walk, db_session
+):
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from service.surveys.models import Survey
+
+    def surveys(case: dict) -> int:
+        return db_session.scalar(
+            select(func.count()).select_from(Survey).where(Survey.case_id == uuid.UUID(case["id"]))
+        )
+
+    shipped = walk(CaseStatus.shipped)
+    assert surveys(shipped) == 0
+    delivered = walk.advance(shipped["id"], ["deliver"])
+    assert surveys(delivered) == 1
+    # A later event that changes no status (a reassignment) schedules no second one.
+    etag = client.get(f"/api/v1/cases/{delivered['id']}", headers=admin.headers).headers["ETag"]
+    reassigned = client.post(
+        f"/api/v1/cases/{delivered['id']}/assignment",
+        json={"priority": "high"},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert reassigned.status_code == 200, reassigned.get_json()
+    assert surveys(delivered) == 1
