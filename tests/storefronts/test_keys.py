@@ -189,3 +189,17 @@ def test_an_unknown_staff_token_gets_401(client):
     response = client.get("/api/v1/cases", headers={"Authorization": "Bearer ast_0000_nope"})
     assert response.status_code == 401
     assert response.get_json()["code"] == 401
+
+
+def test_the_401_and_the_admin_403_say_what_is_needed(client, technician, tenant):
+    missing = client.get("/api/v1/cases")
+    assert missing.status_code == 401
+    assert missing.get_json()["message"] == (
+        "A valid API key or staff token is required: Authorization: Bearer <token>."
+    )
+    assert missing.headers["WWW-Authenticate"] == 'Bearer realm="aftersales"'
+    refused = client.get(
+        f"/api/v1/storefronts/{tenant.storefront.id}", headers=technician.headers
+    )
+    assert refused.status_code == 403
+    assert refused.get_json()["message"] == "Only administrators may do this."
