@@ -198,8 +198,6 @@ def test_the_401_and_the_admin_403_say_what_is_needed(client, technician, tenant
         "A valid API key or staff token is required: Authorization: Bearer <token>."
     )
     assert missing.headers["WWW-Authenticate"] == 'Bearer realm="aftersales"'
-    refused = client.get(
-        f"/api/v1/storefronts/{tenant.storefront.id}", headers=technician.headers
-    )
+    refused = client.get(f"/api/v1/storefronts/{tenant.storefront.id}", headers=technician.headers)
     assert refused.status_code == 403
     assert refused.get_json()["message"] == "Only administrators may do this."
