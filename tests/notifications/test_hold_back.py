@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from service.cases.models import Case
+from service.conversations.addresses import reply_address
 from service.customers.models import Customer
 from service.notifications import delivery
 from service.notifications.jobs import deliver_notification
@@ -213,9 +214,71 @@ def test_a_notice_is_claimable_from_its_scheduled_time_and_never_once_finished(
     assert _claim(app, db_session, email, due) is not None
     for finished in (NoticeStatus.sent, NoticeStatus.failed, NoticeStatus.suppressed):
         row = _fresh(db_session, email)
-        row.status, row.locked_until = finished, None
+        # Whatever lease is still on record (long over by then): finished is finished.
+        row.status, row.locked_until = finished, due
         db_session.commit()
         assert _claim(app, db_session, email, due + timedelta(days=1)) is None, finished
+
+
+def test_a_claimed_customer_email_carries_its_subject_html_and_the_cases_reply_address(
+    app, db_session, written, monkeypatch
+):
+    monkeypatch.setattr(app.config["SETTINGS"], "reply_domain", "reply.shop.example")
+    email = _fresh(db_session, written[Channel.email])
+    assert email.subject and email.body_html  # rendered when written
+    claimed = _claim(app, db_session, email, MORNING)
+    with app.app_context():
+        address = reply_address(email.case_id)
+    assert address and address.endswith("@reply.shop.example")
+    assert (claimed.subject, claimed.body_html, claimed.reply_to) == (
+        email.subject,
+        email.body_html,
+        address,
+    )
+
+
+def test_a_staff_alert_email_is_claimed_without_a_reply_address(
+    app, db_session, written, monkeypatch
+):
+    """A reply to a staff alert must not land on the customer's conversation."""
+    monkeypatch.setattr(app.config["SETTINGS"], "reply_domain", "reply.shop.example")
+    customer_email = written[Channel.email]
+    alert = Notification(
+        id=uuid.uuid4(),
+        event_key=f"sla_breach:{uuid.uuid4().hex}",
+        case_id=customer_email.case_id,
+        channel=Channel.email,
+        template="sla_breach",
+        locale="en",
+        recipient="supervisor@shop.example",
+        subject="SLA breached",
+        body_text="The first response is overdue.",
+        body_html="<p>The first response is overdue.</p>",
+        status=NoticeStatus.pending,
+        scheduled_for=MORNING,
+        created_at=MORNING,
+        updated_at=MORNING,
+    )
+    db_session.add(alert)
+    db_session.commit()
+    claimed = _claim(app, db_session, alert, MORNING)
+    assert claimed is not None
+    assert (claimed.recipient, claimed.reply_to) == ("supervisor@shop.example", None)
+
+
+def test_a_new_attempt_starts_with_no_handover_on_record(app, db_session, written):
+    """An e-mail whose worker died after DATA began is re-claimed (the `resend` policy):
+    the new attempt has not handed anything over yet, so if its worker dies before
+    DATA, that e-mail is not taken for one that may have been delivered."""
+    email = written[Channel.email]
+    lease = timedelta(seconds=app.config["SETTINGS"].notice_lease_seconds)
+    assert _claim(app, db_session, email, MORNING) is not None
+    row = _fresh(db_session, email)
+    row.handed_over_at = MORNING + timedelta(seconds=1)
+    db_session.commit()
+    again = _claim(app, db_session, email, MORNING + lease + timedelta(seconds=1))
+    assert again is not None and again.attempts == 2
+    assert _fresh(db_session, email).handed_over_at is None
 
 
 # --- the quiet window itself, on a window that does not span midnight ------------------

@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from service import create_app
+from service.core.db import utcnow
 from service.notifications import delivery
-from service.notifications.models import Channel
+from service.notifications.models import Channel, NoticeStatus, Notification
 from tests.conftest import TEST_REDIS_URL
 from tests.notifications.providers import (
     ACCOUNT_SID,
@@ -108,6 +110,9 @@ def email_app(app, database_url, instance_dir, smtp):
     made.extensions["database"].engine.dispose()
 
 
+REPLY_TO = "cabcdefghijklmnopqrstuvwxyz234567abcdefghijklm@reply.shop.example"
+
+
 def _email(attempts: int, notice_id: uuid.UUID) -> delivery.Claimed:
     return delivery.Claimed(
         id=notice_id,
@@ -118,6 +123,7 @@ def _email(attempts: int, notice_id: uuid.UUID) -> delivery.Claimed:
         body_html="<p>Rich words.</p>",
         attempts=attempts,
         created_at=datetime.now(UTC) - timedelta(minutes=1),
+        reply_to=REPLY_TO,
     )
 
 
@@ -132,6 +138,7 @@ def test_an_email_goes_out_with_its_subject_bodies_and_a_message_id_from_its_key
     first, second = smtp.wait_for(2)
     assert (first["To"], first["Subject"]) == ("li.wei@example.com", "MS-000001: we have your case")
     assert first["Message-ID"] == second["Message-ID"] == message_id
+    assert first["Reply-To"] == REPLY_TO
     assert first.get_body(("plain",)).get_content().strip() == "Plain words."
     assert first.get_body(("html",)).get_content().strip() == "<p>Rich words.</p>"
 
@@ -146,3 +153,41 @@ def test_an_sms_to_the_file_backend_is_written_once_under_its_key(app, db_sessio
     written = list(outbox.glob(f"notice-{notice_id}.sms*"))
     assert len(written) == 1
     assert "MS-000001: we have your case." in written[0].read_text()
+
+
+def test_an_smtp_send_puts_the_servers_acceptance_on_the_record_at_once(
+    email_app, smtp, open_case, db_session
+):
+    """Step 3: the job hands its `Handover` to the send; the row is `sent`, with the
+    Message-ID, as soon as the server's 250 arrives (before QUIT, before the job's own
+    bookkeeping)."""
+    case = open_case()
+    row = db_session.scalars(
+        select(Notification).where(
+            Notification.case_id == uuid.UUID(case["id"]), Notification.channel == Channel.email
+        )
+    ).one()
+    with email_app.app_context():
+        claimed = delivery.claim(db_session, row.id, utcnow())
+        handover = delivery.Handover(db_session, claimed)
+        message_id = delivery.send(claimed, handover)
+    assert handover.sent
+    stored = db_session.get(Notification, row.id, populate_existing=True)
+    assert (stored.status, stored.provider_message_id) == (NoticeStatus.sent, message_id)
+    (received,) = smtp.wait_for(1)
+    assert received["Message-ID"] == message_id
+
+
+def test_an_sms_is_sent_though_the_job_gives_every_send_a_handover(sms_app, twilio, db_session):
+    """Only SMTP reports its progress; Twilio and the file backend take no handover."""
+    notice = _notice(1, uuid.uuid4())
+    with sms_app.app_context():
+        sid = delivery.send(notice, delivery.Handover(db_session, notice))
+    assert sid == twilio.messages[0].sid
+
+
+def test_an_sms_to_the_file_backend_is_sent_though_given_a_handover(app, db_session):
+    notice = _notice(1, uuid.uuid4())
+    with app.app_context():
+        sent = delivery.send(notice, delivery.Handover(db_session, notice))
+    assert sent == f"file-sms:{notice.idempotency_key}"
