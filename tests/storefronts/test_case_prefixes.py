@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import MetaData, Table, create_engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from service.cases.models import Case
 from service.core import migrate
 from service.storefronts.keys import CasePrefixError, create_storefront, derive_prefix
 from service.storefronts.models import Storefront
@@ -114,3 +115,46 @@ def test_the_migration_renames_later_duplicate_prefixes_deterministically(
     finally:
         engine.dispose()
         migrate.downgrade(empty_database_url, "base")
+
+
+def test_a_number_shared_with_old_renamed_cases_finds_the_prefix_owners_case(
+    client, create_tenant, admin, db_session
+):
+    """Cases numbered before the prefixes were made unique keep their numbers, so an old
+    case of a renamed storefront can share one with the storefront that kept the prefix:
+    a staff lookup by number finds the owner's case, even when the old one is older;
+    among old cases alone, the oldest. Each stays reachable by id and, within its own
+    storefront, by number."""
+    owner = create_tenant("Shop A", case_prefix="SA")
+    renamed = create_tenant("Shop B", case_prefix="SB")
+    also_renamed = create_tenant("Shop C", case_prefix="SC")
+
+    def open_as(tenant, number: str, created_at: datetime) -> str:
+        made = client.post("/api/v1/cases", json=case_payload(), headers=tenant.headers)
+        case = db_session.get(Case, uuid.UUID(made.get_json()["id"]))
+        case.number, case.created_at = number, created_at
+        db_session.commit()
+        return str(case.id)
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    old = open_as(renamed, "SA-000001", start)
+    owners = open_as(owner, "SA-000001", start + timedelta(days=30))
+    # Written first but the younger: insertion order is not the answer.
+    younger = open_as(renamed, "SA-000002", start + timedelta(days=2))
+    oldest = open_as(also_renamed, "SA-000002", start + timedelta(days=1))
+
+    def staff_finds(number: str) -> str:
+        found = client.get(f"/api/v1/cases/{number}", headers=admin.headers)
+        assert found.status_code == 200, number
+        return found.get_json()["id"]
+
+    assert staff_finds("SA-000001") == owners
+    assert staff_finds("sa-000002") == oldest
+    for tenant, number, case_id in [
+        (renamed, "SA-000001", old),
+        (owner, "SA-000001", owners),
+        (renamed, "SA-000002", younger),
+    ]:
+        mine = client.get(f"/api/v1/cases/{number}", headers=tenant.headers)
+        assert mine.get_json()["id"] == case_id
+    assert client.get(f"/api/v1/cases/{old}", headers=admin.headers).get_json()["id"] == old
