@@ -21,6 +21,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import click
+from flask.cli import AppGroup
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -189,3 +191,14 @@ def refresh() -> int:
     """The `report_rollup` periodic job."""
     with job_session() as session:
         return refresh_days(session)
+
+
+reports_cli = AppGroup("reports", help="The reports' daily rollup.")
+
+
+@reports_cli.command("rollup")
+@click.option("--rebuild", is_flag=True, help="Rebuild every closed day, not only those due.")
+def rollup_command(rebuild: bool) -> None:
+    """Build the closed days missing or changed (all of them with --rebuild)."""
+    with job_session() as session:
+        click.echo(f"{refresh_days(session, rebuild=rebuild)} days built")
