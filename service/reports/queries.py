@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from service.cases.models import Case, CaseEvent, CaseItem, CaseKind, CaseStatus
 from service.reports.periods import Period
 from service.reports.sql import (
+    codepoint_order,
     count_if,
     in_period,
     in_scope,
@@ -223,7 +224,7 @@ def lowest_scored(session: Session, scope: Scope, w: Window, limit: int = LOWEST
         .order_by(
             Survey.overall_satisfaction,
             Survey.service_attitude + Survey.product_quality + Survey.price_reasonableness,
-            Case.number,
+            codepoint_order(Case.number),
         )
         .limit(limit)
     )

@@ -16,12 +16,14 @@ and unmarked (service.reports.rolled), so a stale day is never read.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -56,10 +58,11 @@ def _value(v: Any) -> Any:
     return getattr(v, "value", v)
 
 
-def build_day(session: Session, storefront: Storefront, day: date) -> None:
-    """(Re)write `storefront`'s rollup of local `day` (flushes, never commits)."""
+def build_day(session: Session, storefront: Storefront, day: date, fresh: bool = False) -> None:
+    """(Re)write `storefront`'s rollup of local `day` (flushes, never commits). `fresh`:
+    the day was never built (its rows are written with its `ReportDay`, so none exist)."""
     sid, zone = storefront.id, storefront.time_zone
-    for table in DAY_TABLES:
+    for table in () if fresh else DAY_TABLES:
         session.execute(delete(table).where(table.storefront_id == sid, table.day == day))
     w = Window.one_day(Period("daily", day, day + timedelta(days=1), zone))
     scope = [sid]
@@ -138,8 +141,11 @@ def _day_row(session: Session, storefront: Storefront, day: date, w: Window) -> 
     )
 
 
-def _due_days(session: Session, now: datetime, rebuild: bool) -> list[tuple[Storefront, date]]:
-    """Every closed day missing, marked or cut in another zone, per storefront."""
+def _due_days(
+    session: Session, now: datetime, rebuild: bool
+) -> list[tuple[Storefront, date, bool]]:
+    """Every closed day missing, marked or cut in another zone, per storefront (and
+    whether it was never built)."""
     first_case = session.scalar(select(func.min(Case.created_at)))
     marked: dict[uuid.UUID, set[date]] = defaultdict(set)
     for storefront_id, day in session.execute(
@@ -162,15 +168,25 @@ def _due_days(session: Session, now: datetime, rebuild: bool) -> list[tuple[Stor
                 if rebuild or have.get(day) != storefront.time_zone:
                     days.add(day)
                 day += timedelta(days=1)
-        due += [(storefront, d) for d in sorted(days)]
+        due += [(storefront, d, d not in built[storefront.id]) for d in sorted(days)]
     return due
 
 
-def refresh_days(session: Session, now: datetime | None = None, rebuild: bool = False) -> int:
-    """Build every due day, each in its own transaction (committed); returns how many."""
+def refresh_days(
+    session: Session,
+    now: datetime | None = None,
+    rebuild: bool = False,
+    budget: timedelta | None = None,
+) -> int:
+    """Build every due day, each in its own transaction (committed); returns how many.
+    With `budget`, starts no day after that long (a first backfill of years of days
+    spreads over several ticks instead of overlapping the next one)."""
     now = now or utcnow()
-    due = _due_days(session, now, rebuild)
-    for storefront, day in due:
+    stop = None if budget is None else time.monotonic() + budget.total_seconds()
+    done = 0
+    for storefront, day, fresh in _due_days(session, now, rebuild):
+        if stop is not None and time.monotonic() > stop:
+            break
         # The marks read before the build: their changes are committed, so the build
         # sees them; marks written meanwhile stay for the next run.
         ids = list(
@@ -180,17 +196,19 @@ def refresh_days(session: Session, now: datetime | None = None, rebuild: bool = 
                 )
             )
         )
-        build_day(session, storefront, day)
+        build_day(session, storefront, day, fresh)
         if ids:
             session.execute(delete(ReportDayChange).where(ReportDayChange.id.in_(ids)))
         session.commit()
-    return len(due)
+        done += 1
+    return done
 
 
 def refresh() -> int:
-    """The `report_rollup` periodic job."""
+    """The `report_rollup` periodic job: what is due, within half its period."""
+    period = current_app.config["SETTINGS"].report_rollup_seconds
     with job_session() as session:
-        return refresh_days(session)
+        return refresh_days(session, budget=timedelta(seconds=period / 2))
 
 
 reports_cli = AppGroup("reports", help="The reports' daily rollup.")

@@ -126,3 +126,15 @@ def test_nearest_rank_matches_the_sql_definition():
     assert nearest_rank({float(v): 1 for v in range(1, 11)}) == (10, 5.0, 9.0)
     assert nearest_rank({3.0: 2, 1.0: 1}) == (3, 3.0, 3.0)
     assert nearest_rank({}) == (0, None, None)
+
+
+def test_reopening_marks_the_day_the_case_had_been_completed_on(db_session, built, world):
+    r2 = db_session.get(Case, world.cases["R2"].id)
+    r2.completed_at = None  # as a reopen leaves it
+    db_session.commit()
+    marked = set(db_session.scalars(select(ReportDayChange.day)))
+    assert DAY in marked  # R2 was completed at 00:00Z on the 10th: the local 10th
+    live, rolled, days = both(db_session, built, "daily", LATER)
+    assert DAY not in days
+    assert rolled == live
+    assert figures(rolled)["cases_completed"] == 2
