@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service.core import db, migrate
+from service.reports.rollup import reports_cli
 from service.staff.accounts import create_staff_user
 from service.staff.cli import staff_cli
 from service.staff.models import StaffRole, StaffUser
@@ -84,5 +85,5 @@ def demo_seed() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, storefronts_cli, keys_cli, staff_cli, demo_cli):
+    for group in (db_cli, storefronts_cli, keys_cli, staff_cli, demo_cli, reports_cli):
         app.cli.add_command(group)

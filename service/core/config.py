@@ -155,6 +155,8 @@ class Settings:
     poll_mailbox_seconds: int = setting(60, minimum=1)
     #: How often the scheduled reports look for storefronts whose 08:00 has come.
     report_check_seconds: int = setting(600, minimum=1)
+    #: How often the reports' daily rollup rebuilds closed days missing or changed.
+    report_rollup_seconds: int = setting(900, minimum=1)
     #: `/healthz?deep=1` calls the scheduler stalled when a job has not run for this
     #: many of its periods.
     scheduler_stall_periods: int = setting(3, minimum=1)

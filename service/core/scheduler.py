@@ -64,6 +64,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("report_daily", "service.reports.delivery.send_daily", "report_check_seconds"),
     Periodic("report_weekly", "service.reports.delivery.send_weekly", "report_check_seconds"),
     Periodic("report_monthly", "service.reports.delivery.send_monthly", "report_check_seconds"),
+    Periodic("report_rollup", "service.reports.rollup.refresh", "report_rollup_seconds"),
 )
 BY_NAME = {job.name: job for job in PERIODIC}
 

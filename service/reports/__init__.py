@@ -20,6 +20,12 @@ How it works
    complaints), cases completed in it (resolution, SLA, coverage, problems, workload),
    follow-ups falling due in it, surveys sent / answered in it, contacts logged and
    quality reviews written in it.
+   `inputs.py` gathers all of it live; `rolled.py` the same `Inputs` from the daily
+   rollup (`rollup.py`: each storefront's closed local days, rebuilt by a periodic job
+   from these very queries cut to one day; `changes.py` marks the days each write moves,
+   in its transaction) for the whole days it holds, and live for the rest, so a month
+   costs ~60 rollup days, not ~80,000 cases. Both give the same figures (tests/reports/
+   test_rollup.py).
 4. `build.py` shapes the result for charts: `metrics` (value, previous) and
    `breakdowns` (labels, keys, datasets). `service.py` resolves who may see which
    storefronts and the period, then builds; `routes.py` (API), the workspace page

@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from service.cases.models import CaseChannel, CaseKind
-from service.reports import people, queries
-from service.reports.cohorts import Cohorts
+from service.reports import inputs, people, queries, rolled
+from service.reports.inputs import Inputs
 from service.reports.metrics import BREAKDOWNS, METRICS, SECTIONS
 from service.reports.periods import Period
 from service.reports.queries import TOP, Window
@@ -32,22 +32,18 @@ def _num(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def _figures(
-    session: Session, scope: Any, w: Window, now: datetime, c: Cohorts, times: dict, qa: dict
-) -> dict[str, Any]:
+def _figures(session: Session, scope: Any, w: Window, given: Inputs, qa: dict) -> dict[str, Any]:
     """Every single figure, per period flag (1 current, 0 previous)."""
-    opened = c.opened()
-    done = c.completed()
-    follow = queries.follow_up_due(session, scope, w, now)
-    fr = queries.first_response_times(session, scope, w)
-    res = complaint_times = times
+    opened = given.cohorts.opened()
+    done = given.cohorts.completed()
+    follow, fr = given.follow_up, given.first_response
+    res = complaint_times = given.resolution
     reopened = queries.reopened(session, scope, w)
-    sent = queries.surveys_sent(session, scope, w)
-    sat = queries.satisfaction(session, scope, w)
+    sent, sat = given.sent, given.satisfaction
     out: dict[int, dict[str, Any]] = {}
     for flag in (1, 0):
         o, d, f = opened.get(flag, {}), done.get(flag, {}), follow.get(flag, {})
-        s, a = sent.get(flag, {}), sat.get(flag, {})
+        s, a = sent.get(flag, {}), {**sat.get(flag, {}), **queries.mean_scores(sat.get(flag, {}))}
         _fr_n, fr_med, fr_p90 = fr.get((flag,), (0, None, None))
         _n, res_med, res_p90 = res.get((flag,), (0, None, None))
         complaint = complaint_times.get((flag, CaseKind.complaint), (0, None, None))
@@ -122,20 +118,15 @@ def _top(found: dict[tuple, int]) -> list[Any]:
 
 
 def _breakdowns(
-    session: Session,
-    scope: Any,
-    w: Window,
-    storefronts: Sequence[Storefront],
-    c: Cohorts,
-    times: dict,
-    qa: dict,
+    session: Session, w: Window, storefronts: Sequence[Storefront], given: Inputs, qa: dict
 ) -> dict[str, dict[str, Any]]:
     period = w.period
+    c = given.cohorts
     by_day = c.intake_by_day()
     days = period.days
     kinds, channels = list(CaseKind), list(CaseChannel)
     by_kind, by_channel, by_store = c.intake_by(1), c.intake_by(2), c.intake_by(3)
-    by_sku = queries.intake_by_sku(session, scope, w)
+    by_sku = given.by_sku
     skus = [key[0] for key in _top(by_sku)]
     out: dict[str, dict[str, Any]] = {
         "intake_by_day": {
@@ -164,20 +155,21 @@ def _breakdowns(
         },
         "intake_by_sku": {"labels": skus, "keys": skus, "datasets": _compare(by_sku, skus)},
     }
-    out.update(_outcomes(session, scope, w, c, times, qa))
+    out.update(_outcomes(session, given, qa))
     return out
 
 
-def _outcomes(
-    session: Session, scope: Any, w: Window, c: Cohorts, times: dict, qa: dict
-) -> dict[str, dict[str, Any]]:
+def _outcomes(session: Session, given: Inputs, qa: dict) -> dict[str, dict[str, Any]]:
     kinds = list(CaseKind)
+    c, times = given.cohorts, given.resolution
     per_kind = c.resolution_by_kind()
     clocks = [("first_response", None), *(("resolution", k) for k in kinds), ("follow_up", None)]
-    problems = queries.problems(session, scope, w)
+    problems = given.problems
     causes = _top(problems)
-    low = queries.lowest_scored(session, scope, w.period)
-    staff = people.workload(session, scope, w.period, c.completed_by_assignee(), qa)
+    low = given.lowest
+    staff = people.workload(
+        session, c.completed_by_assignee(), given.contacts, given.first_answers, qa
+    )
     return {
         "sla_by_clock": {
             "labels": [str(CLOCK_WORDS[c]) + (f" · {word(k)}" if k else "") for c, k in clocks],
@@ -268,17 +260,20 @@ def build_report(
     period: Period,
     now: datetime,
     every_storefront: bool = False,
+    use_rollup: bool = True,
 ) -> dict[str, Any]:
     """The report of `storefronts` (or, with `every_storefront`, of all) for `period`,
-    compared with the period before it."""
+    compared with the period before it: whole days the rollup holds from it, the rest
+    live (`use_rollup=False`: all live, as the tests compare)."""
     scope: list[uuid.UUID] | None = None if every_storefront else [s.id for s in storefronts]
     w = Window(period)
     tune_for_reports(session)
-    cohorts = Cohorts(session, scope, w, now)
-    times = queries.resolution_times(session, scope, w)
+    given = (rolled.gather(session, scope, w, now) if use_rollup else None) or inputs.live(
+        session, scope, w, now
+    )
     qa = people.qa_scores(session, scope, w)
-    figures = _figures(session, scope, w, now, cohorts, times, qa)
-    tables = _breakdowns(session, scope, w, storefronts, cohorts, times, qa)
+    figures = _figures(session, scope, w, given, qa)
+    tables = _breakdowns(session, w, storefronts, given, qa)
     tables["sla_by_clock"]["datasets"] = _sla_datasets(tables["sla_by_clock"], figures)
     breakdowns = []
     for b in BREAKDOWNS:

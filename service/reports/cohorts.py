@@ -9,11 +9,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseKind, CaseStatus
-from service.reports.queries import Scope, Window
+from service.reports.queries import Scope, Window, completed_cases
 from service.reports.sql import count_if, day_bucket, in_period, in_scope, seconds_between
 from service.sla.clocks import FOLLOW_UP_WITHIN
 from service.surveys.models import Survey
@@ -22,14 +22,13 @@ OPENED = ("opened", "fr_met", "fr_due", "fr_pending", "cancelled")
 COMPLETED = ("completed", "res_met", "covered", "followed")
 
 
-def completed_cases() -> Any:
-    return and_(Case.completed_at.is_not(None), Case.status != CaseStatus.cancelled)
-
-
 class Cohorts:
     def __init__(self, session: Session, scope: Scope, w: Window, now: datetime) -> None:
         self.opened_rows = self._opened(session, scope, w, now)
         self.completed_rows = self._completed(session, scope, w)
+        #: Opened per local day of the current period, beyond the rows' own day index
+        #: (the rollup's days, service.reports.rolled).
+        self.more_by_day: dict[int, int] = {}
 
     @staticmethod
     def _opened(session: Session, scope: Scope, w: Window, now: datetime) -> list[Any]:
@@ -57,23 +56,21 @@ class Cohorts:
     @staticmethod
     def _completed(session: Session, scope: Scope, w: Window) -> list[Any]:
         p = w.flag(Case.completed_at)
-        # The first survey offer of each case offered within reach of the window (both
-        # times indexed), joined once rather than probed per case.
+        # A survey offered (sent, or taken by phone before any invitation) within 3 days
+        # after the completion: a property of the case alone, whatever the window (the
+        # rollup's day and a report's month count it alike). The offer's time bounds
+        # keep the probe on the surveys' indexes.
         offered = func.coalesce(Survey.sent_at, Survey.answered_at)
         reach = (w.start, w.end + FOLLOW_UP_WITHIN)
-        first_offer = (
-            select(Survey.case_id.label("case_id"), func.min(offered).label("at"))
-            .where(
-                or_(
-                    in_period(Survey.sent_at, *reach),
-                    and_(Survey.sent_at.is_(None), in_period(Survey.answered_at, *reach)),
-                )
-            )
-            .group_by(Survey.case_id)
-            .subquery()
-        )
-        covered = first_offer.c.at.is_not(None) & (
-            seconds_between(first_offer.c.at, Case.completed_at) <= FOLLOW_UP_WITHIN.total_seconds()
+        after = seconds_between(offered, Case.completed_at)
+        covered = exists().where(
+            Survey.case_id == Case.id,
+            or_(
+                in_period(Survey.sent_at, *reach),
+                and_(Survey.sent_at.is_(None), in_period(Survey.answered_at, *reach)),
+            ),
+            after >= 0,
+            after <= FOLLOW_UP_WITHIN.total_seconds(),
         )
         keys = (p, Case.kind, Case.assignee_id)
         stmt = (
@@ -84,7 +81,6 @@ class Cohorts:
                 count_if(covered),
                 count_if(Case.followed_up_at.is_not(None)),
             )
-            .outerjoin(first_offer, first_offer.c.case_id == Case.id)
             .where(in_scope(scope), w.over(Case.completed_at), completed_cases())
             .group_by(*keys)
         )
@@ -110,9 +106,9 @@ class Cohorts:
         return dict(out)
 
     def intake_by_day(self) -> dict[int, int]:
-        out: dict[int, int] = defaultdict(int)
+        out: dict[int, int] = defaultdict(int, self.more_by_day)
         for row in self.opened_rows:
-            if row[0] == 1:
+            if row[0] == 1 and row[4] >= 0:
                 out[row[4]] += row[5]
         return dict(out)
 

@@ -12,21 +12,21 @@ from sqlalchemy.orm import Session
 from service.cases.models import Case
 from service.contact_log.models import Contact, ContactDirection
 from service.quality.models import RUBRIC, QaReview
-from service.reports.periods import Period
 from service.reports.queries import Scope, Window
-from service.reports.sql import in_period, in_scope
+from service.reports.sql import in_scope
 from service.staff.models import StaffUser
 
 FIELDS = ("cases_handled", "contacts_logged", "first_responses", "qa_reviews", "qa_score")
 
 
-def _contacts(session: Session, scope: Scope, period: Period) -> dict[Any, int]:
+def contacts_by_person(session: Session, scope: Scope, w: Window) -> dict[Any, int]:
+    """Contacts logged per person in the current period of `w`."""
     stmt = (
         select(Contact.staff_id, func.count())
         .join(Case, Case.id == Contact.case_id)
         .where(
             in_scope(scope),
-            in_period(Contact.occurred_at, period.start, period.end),
+            w.over_current(Contact.occurred_at),
             Contact.staff_id.is_not(None),
         )
         .group_by(Contact.staff_id)
@@ -34,7 +34,8 @@ def _contacts(session: Session, scope: Scope, period: Period) -> dict[Any, int]:
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 
-def _first_responses(session: Session, scope: Scope, period: Period) -> dict[Any, int]:
+def first_answers_by_person(session: Session, scope: Scope, w: Window) -> dict[Any, int]:
+    """First answers given per person in the current period of `w`."""
     # Driven from the contacts of the period (indexed), matched to the case's answer.
     stmt = (
         select(Contact.staff_id, func.count(func.distinct(Case.id)))
@@ -45,7 +46,7 @@ def _first_responses(session: Session, scope: Scope, period: Period) -> dict[Any
         .where(
             in_scope(scope),
             Contact.direction == ContactDirection.outbound,
-            in_period(Contact.occurred_at, period.start, period.end),
+            w.over_current(Contact.occurred_at),
             Contact.staff_id.is_not(None),
         )
         .group_by(Contact.staff_id)
@@ -68,15 +69,14 @@ def qa_scores(session: Session, scope: Scope, w: Window) -> dict[tuple, tuple[in
 
 def workload(
     session: Session,
-    scope: Scope,
-    period: Period,
     handled: dict[Any, int],
+    contacts: dict[Any, int],
+    first: dict[Any, int],
     scores: dict[tuple, tuple[int, float]],
 ) -> list[dict[str, Any]]:
     """One row per person with any figure in the period, by name (`handled`: cases
-    completed per assignee; `scores`: `qa_scores` of the window)."""
-    contacts = _contacts(session, scope, period)
-    first = _first_responses(session, scope, period)
+    completed per assignee; `contacts`, `first`: the two functions above; `scores`:
+    `qa_scores` of the window)."""
     qa = {agent: value for (flag, agent), value in scores.items() if flag == 1}
     ids: set[uuid.UUID] = {*handled, *contacts, *first, *qa}
     people = (

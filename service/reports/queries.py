@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import and_, distinct, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseEvent, CaseItem, CaseKind, CaseStatus
 from service.reports.periods import Period
 from service.reports.sql import (
+    codepoint_order,
     count_if,
     in_period,
     in_scope,
@@ -30,22 +31,45 @@ HOUR = 3600.0
 TOP = 20
 
 
-class Window:
-    """The current period and the previous one, as one span for the queries."""
+Interval = tuple[datetime, datetime]
 
-    def __init__(self, period: Period) -> None:
+
+class Window:
+    """The current period and the previous one, as one span for the queries; or, with
+    `intervals`, only those UTC intervals of it (the days not read from the rollup)."""
+
+    def __init__(self, period: Period, intervals: Sequence[Interval] | None = None) -> None:
         self.period = period
         self.previous = period.previous()
         self.start, self.split, self.end = self.previous.start, period.start, period.end
+        self.intervals = list(intervals) if intervals is not None else [(self.start, self.end)]
+
+    @classmethod
+    def one_day(cls, period: Period) -> Window:
+        """The single day `period` on its own (flag 1), as the rollup builds it."""
+        w = cls(period)
+        w.start = w.split
+        w.intervals = [(w.start, w.end)]
+        return w
 
     def over(self, column: Any) -> Any:
-        return in_period(column, self.start, self.end)
+        if len(self.intervals) == 1:
+            return in_period(column, *self.intervals[0])
+        return or_(false(), *(in_period(column, a, b) for a, b in self.intervals))
+
+    def current(self) -> Window:
+        """The same intervals cut to the current period."""
+        cut = [(max(a, self.split), b) for a, b in self.intervals if b > self.split]
+        return Window(self.period, cut)
+
+    def over_current(self, column: Any) -> Any:
+        return self.current().over(column)
 
     def flag(self, column: Any) -> Any:
         return period_flag(column, self.split)
 
 
-def _completed() -> Any:
+def completed_cases() -> Any:
     return and_(Case.completed_at.is_not(None), Case.status != CaseStatus.cancelled)
 
 
@@ -67,7 +91,7 @@ def follow_up_due(session: Session, scope: Scope, w: Window, now: datetime) -> d
 def first_response_times(session: Session, scope: Scope, w: Window) -> dict[tuple, tuple]:
     return percentiles(
         session,
-        seconds_between(Case.first_responded_at, Case.created_at) / HOUR,
+        first_response_hours(),
         [w.flag(Case.created_at)],
         [in_scope(scope), w.over(Case.created_at)],
     )
@@ -77,9 +101,9 @@ def resolution_times(session: Session, scope: Scope, w: Window) -> dict[tuple, t
     """Per (period,) overall and per (period, kind): count, median, 90th percentile."""
     found = percentiles(
         session,
-        seconds_between(Case.completed_at, Case.created_at) / HOUR,
+        resolution_hours(),
         [w.flag(Case.completed_at)],
-        [in_scope(scope), w.over(Case.completed_at), _completed()],
+        [in_scope(scope), w.over(Case.completed_at), completed_cases()],
         also_by=Case.kind,
     )
     return {
@@ -131,28 +155,56 @@ def surveys_sent(session: Session, scope: Scope, w: Window) -> dict[int, dict]:
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in session.execute(stmt)}
 
 
+SCORES = (
+    Survey.service_attitude,
+    Survey.product_quality,
+    Survey.price_reasonableness,
+    Survey.overall_satisfaction,
+)
+SATISFACTION = (
+    "answered",
+    *(
+        f"{name}_{part}"
+        for name in ("attitude", "quality", "price", "overall")
+        for part in ["sum", "n"]
+    ),
+    "satisfied",
+)
+
+
 def satisfaction(session: Session, scope: Scope, w: Window) -> dict[int, dict]:
     p = w.flag(Survey.answered_at)
     stmt = (
         select(
             p,
             func.count(),
-            func.avg(Survey.service_attitude),
-            func.avg(Survey.product_quality),
-            func.avg(Survey.price_reasonableness),
-            func.avg(Survey.overall_satisfaction),
-            func.count(Survey.overall_satisfaction),
+            *(
+                f(column)
+                for column in SCORES
+                for f in (lambda c: func.coalesce(func.sum(c), 0), func.count)
+            ),
             count_if(Survey.overall_satisfaction >= 4),
         )
         .where(w.over(Survey.answered_at), Survey.status == SurveyStatus.answered)
         .group_by(p)
     )
     stmt = _scoped_surveys(stmt, scope)
-    names = ("answered", "attitude", "quality", "price", "overall", "overall_n", "satisfied")
-    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in session.execute(stmt)}
+    return {row[0]: dict(zip(SATISFACTION, row[1:], strict=True)) for row in session.execute(stmt)}
 
 
-def lowest_scored(session: Session, scope: Scope, period: Period, limit: int = 10) -> list:
+def mean_scores(sums: dict[str, int]) -> dict[str, float | None]:
+    """The means of `satisfaction`'s sums (one arithmetic for the live and rolled paths)."""
+    return {
+        name: (sums[f"{name}_sum"] / sums[f"{name}_n"] if sums.get(f"{name}_n") else None)
+        for name in ("attitude", "quality", "price", "overall")
+    }
+
+
+LOWEST = 10
+
+
+def lowest_scored(session: Session, scope: Scope, w: Window, limit: int = LOWEST) -> list:
+    """The lowest-scored surveys answered in the current period of `w`."""
     stmt = (
         select(
             Case.id,
@@ -166,13 +218,13 @@ def lowest_scored(session: Session, scope: Scope, period: Period, limit: int = 1
         .join(Case, Case.id == Survey.case_id)
         .where(
             in_scope(scope),
-            in_period(Survey.answered_at, period.start, period.end),
+            w.over_current(Survey.answered_at),
             Survey.status == SurveyStatus.answered,
         )
         .order_by(
             Survey.overall_satisfaction,
             Survey.service_attitude + Survey.product_quality + Survey.price_reasonableness,
-            Case.number,
+            codepoint_order(Case.number),
         )
         .limit(limit)
     )
@@ -197,7 +249,34 @@ def problems(session: Session, scope: Scope, w: Window) -> dict[tuple, int]:
     stmt = (
         select(p, CaseItem.sku, cause, func.count(distinct(Case.id)))
         .join(CaseItem, CaseItem.case_id == Case.id)
-        .where(in_scope(scope), w.over(Case.completed_at), _completed())
+        .where(in_scope(scope), w.over(Case.completed_at), completed_cases())
         .group_by(p, CaseItem.sku, cause)
     )
     return {(row[0], row[1], row[2]): row[3] for row in session.execute(stmt)}
+
+
+def first_response_hours(case: Any = Case) -> Any:
+    return seconds_between(case.first_responded_at, case.created_at) / HOUR
+
+
+def resolution_hours() -> Any:
+    return seconds_between(Case.completed_at, Case.created_at) / HOUR
+
+
+def duration_counts(
+    session: Session, duration: Any, where: Sequence[Any], by: Sequence[Any] = ()
+) -> dict[tuple, dict[float, int]]:
+    """Per (by...): {value: cases} of `duration` (the same float the percentile query
+    ranks), for percentiles merged across days (service.reports.rolled)."""
+    stmt = (
+        select(*by, duration, func.count())
+        .where(*where, duration.is_not(None))
+        .group_by(*by, duration)
+    )
+    out: dict[tuple, dict[float, int]] = {}
+    width = len(by)
+    for row in session.execute(stmt):
+        counts = out.setdefault(tuple(row[:width]), {})
+        # Two database values may meet in one float: the ranks still add up.
+        counts[row[width]] = counts.get(row[width], 0) + row[width + 1]
+    return out

@@ -134,3 +134,24 @@ def percentiles(
         key = tuple(row[:width]) if row[width] is None else tuple(row[: width + 1])
         found[key] = tuple(row[width + 1 :])
     return found
+
+
+class codepoint_order(FunctionElement[str]):
+    """A text column ordered by code point on every backend (PostgreSQL's "C"
+    collation, SQLite's default), as Python sorts strings: the rollup's merged lists
+    and the database's own order agree whatever the database's collation."""
+
+    inherit_cache = True
+    name = "codepoint_order"
+
+
+@compiles(codepoint_order)
+def _codepoint_pg(element: codepoint_order, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f'{compiler.process(column, **kw)} COLLATE "C"'
+
+
+@compiles(codepoint_order, "sqlite")
+def _codepoint_sqlite(element: codepoint_order, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return compiler.process(column, **kw)
