@@ -29,7 +29,7 @@ import platform
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -398,6 +398,23 @@ def scenarios(found: dict[str, Any], since: str) -> list[tuple[str, str, dict[st
     ]
 
 
+def sync_point(url: str) -> str:
+    """`updated_after` for the sync scenarios: the time after which the small database's
+    largest storefront changed 60 cases, so both sizes answer full pages (the large one
+    has ~100 times as many changes after it)."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        at = connection.execute(
+            text(
+                "SELECT updated_at FROM cases WHERE storefront_id = "
+                "(SELECT id FROM storefronts WHERE slug = 'lists-0') "
+                "ORDER BY updated_at DESC OFFSET 60 LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return (at.replace(tzinfo=UTC) if at.tzinfo is None else at).isoformat()
+
+
 class Target:
     """One database's app, its credentials and a counter of the SQL it runs."""
 
@@ -537,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, sizes: list[int], urls: dict[int, str], loads: Any) -> int:
     targets = [Target(size, urls[size]) for size in sizes]
-    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    since = sync_point(urls[sizes[0]])
     load_before = os.getloadavg()
     print(f"lists: {args.requests} timed requests per scenario and size, in process", flush=True)
     results = measure(targets, args.requests, args.warmup, since)

@@ -15,7 +15,7 @@ from service.cases.lifecycle import record_event
 from service.cases.listing import search_clause
 from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, CaseStatus
 from service.core.auth import Actor
-from service.core.db import utcnow
+from service.core.db import in_lookup, utcnow
 from service.customers.models import Customer
 from service.customers.service import upsert_customer
 from service.sla.clocks import any_running_late
@@ -197,12 +197,11 @@ def _late(now: datetime) -> Any:
 
 
 def _with_item(condition: Any) -> Any:
-    # Uncorrelated: the few matching items are found once by their index.
-    return Case.id.in_(select(CaseItem.case_id).where(condition).correlate(None))
+    return in_lookup(Case.id, select(CaseItem.case_id).where(condition))
 
 
 def _of_customer(scope: uuid.UUID | None, condition: Any) -> Any:
-    customers = select(Customer.id).where(condition).correlate(None)
+    customers = select(Customer.id).where(condition)
     if scope is not None:
         customers = customers.where(Customer.storefront_id == scope)
-    return Case.customer_id.in_(customers)
+    return in_lookup(Case.customer_id, customers)
