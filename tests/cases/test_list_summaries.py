@@ -194,6 +194,17 @@ def test_list_rows_load_no_password_hash_and_no_items(
     listed = [s for s in statements if "FROM cases" in s]
     assert listed and not any("password_hash" in s for s in listed)
     assert not any("FROM case_items" in s or "FROM shipments" in s for s in statements)
+    # The customer's history shows whole cases, with the assignee's name but not the hash.
+    statements.clear()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        history = client.get(
+            f"/api/v1/customers/{case['customer']['id']}/cases", headers=admin.headers
+        ).get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert history["items"][0]["assignee"]["name"] == admin.user.name
+    assert not any("password_hash" in s for s in statements if "FROM cases" in s)
 
 
 def test_overdue_and_due_before_agree_with_the_clocks(client, tenant, open_case, db_session):
