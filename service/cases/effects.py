@@ -45,6 +45,11 @@ def storefront_only_before_receipt(case: Case, actor: Actor, _now: datetime) -> 
     return None
 
 
+#: Guards that read nothing of the case but its status (and the actor): they can run on
+#: a list row, which has no items or quotes loaded (service.cases.lifecycle.needs_relations).
+STATUS_ONLY_GUARDS: frozenset[Guard] = frozenset({storefront_only_before_receipt})
+
+
 def quote_decidable(case: Case, _actor: Actor, now: datetime) -> str | None:
     quote = current_quote(case)
     if quote is None or quote.status != QuoteStatus.pending:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, and_, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,8 @@ from service.cases.lifecycle import record_event
 from service.cases.listing import search_clause
 from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, CaseStatus
 from service.core.auth import Actor
-from service.core.db import utcnow
+from service.core.db import in_lookup, utcnow
+from service.customers.models import Customer
 from service.customers.service import upsert_customer
 from service.sla.clocks import any_running_late
 from service.storefronts.models import Storefront
@@ -169,11 +170,38 @@ def cases_query(
     if "created_before" in filters:
         stmt = stmt.where(Case.created_at < filters["created_before"])
     if "overdue" in filters:
-        late = any_running_late(now or utcnow())
-        stmt = stmt.where(late if filters["overdue"] else ~late)
+        at = now or utcnow()
+        stmt = stmt.where(_late(at) if filters["overdue"] else ~any_running_late(at))
     if "customer_replied" in filters:
         stmt = stmt.where(Case.customer_replied.is_(filters["customer_replied"]))
     if "due_before" in filters:
         # A clock still running whose deadline falls before the given time.
-        stmt = stmt.where(any_running_late(filters["due_before"]))
+        stmt = stmt.where(_late(filters["due_before"]))
+    if "updated_after" in filters:
+        stmt = stmt.where(Case.updated_at > filters["updated_after"])
+    if "serial_number" in filters:
+        stmt = stmt.where(_with_item(CaseItem.serial_number == filters["serial_number"]))
+    if "sku" in filters:
+        stmt = stmt.where(_with_item(CaseItem.sku == filters["sku"]))
+    if "customer_email" in filters:
+        stmt = stmt.where(_of_customer(scope, Customer.email == filters["customer_email"]))
+    if "customer_phone" in filters:
+        stmt = stmt.where(_of_customer(scope, Customer.phone == filters["customer_phone"]))
     return stmt
+
+
+def _late(now: datetime) -> Any:
+    """A running clock past due. `next_due_at < now` says the same (it is the earliest
+    running deadline) and is what an index can seek; the exact test stays beside it."""
+    return and_(Case.next_due_at < now, any_running_late(now))
+
+
+def _with_item(condition: Any) -> Any:
+    return in_lookup(Case.id, select(CaseItem.case_id).where(condition))
+
+
+def _of_customer(scope: uuid.UUID | None, condition: Any) -> Any:
+    customers = select(Customer.id).where(condition)
+    if scope is not None:
+        customers = customers.where(Customer.storefront_id == scope)
+    return in_lookup(Case.customer_id, customers)

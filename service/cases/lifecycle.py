@@ -9,14 +9,15 @@ the caller's transaction. Nothing else assigns `Case.status`.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.cases.effects import add_shipment, shipment_data
+from service.cases.effects import STATUS_ONLY_GUARDS, add_shipment, shipment_data
 from service.cases.errors import ActionRefused
-from service.cases.models import Case, CaseEvent, CaseStatus
+from service.cases.models import Case, CaseEvent, CaseKind, CaseStatus
 from service.cases.transitions import TRANSITIONS, Transition
 from service.core.auth import Actor, ActorType
 from service.core.db import utcnow
@@ -24,6 +25,7 @@ from service.notifications.outbox import record_notices
 from service.shipments.models import Direction, Shipment
 from service.sla import clocks as sla
 from service.sla.clocks import COMPLETED
+from service.staff.models import StaffRole
 from service.storefronts.models import Storefront
 from service.surveys.scheduling import schedule_survey
 
@@ -35,9 +37,7 @@ def _refusal(
         return ActionRefused(
             409, f"{transition.action} does not apply to a {case.kind.value} case."
         )
-    if actor.type not in transition.actors or (
-        actor.type == ActorType.staff and actor.role not in transition.staff_roles
-    ):
+    if not _actor_may(transition, actor.type, actor.role):
         who = actor.role.value if actor.role else actor.type.value
         return ActionRefused(403, f"A {who} may not {transition.action}.")
     if case.status not in transition.sources:
@@ -47,10 +47,45 @@ def _refusal(
     return None
 
 
-def allowed_actions(case: Case, actor: Actor, now: datetime | None = None) -> list[str]:
-    """The actions `actor` may perform on `case` now, in table order."""
+def _actor_may(transition: Transition, actor_type: ActorType, role: StaffRole | None) -> bool:
+    return actor_type in transition.actors and (
+        actor_type != ActorType.staff or role in transition.staff_roles
+    )
+
+
+@lru_cache(maxsize=1024)
+def _possible(
+    status: CaseStatus, kind: CaseKind, actor_type: ActorType, role: StaffRole | None
+) -> tuple[Transition, ...]:
+    """The transitions that status, kind and actor allow, in table order: the same for
+    every case alike, so a list works them out once, and runs only the guards."""
+    return tuple(
+        t
+        for t in TRANSITIONS.values()
+        if kind in t.kinds and status in t.sources and _actor_may(t, actor_type, role)
+    )
+
+
+def allowed_actions(case: Any, actor: Actor, now: datetime | None = None) -> list[str]:
+    """The actions `actor` may perform on `case` now, in table order.
+
+    `case` may be a list row (service.cases.summaries) when `needs_relations` is false
+    for it: then no guard reads more than its status.
+    """
     now = now or utcnow()
-    return [a for a, t in TRANSITIONS.items() if _refusal(t, case, actor, now) is None]
+    return [
+        t.action
+        for t in _possible(case.status, case.kind, actor.type, actor.role)
+        if t.guard is None or t.guard(case, actor, now) is None
+    ]
+
+
+def needs_relations(status: CaseStatus, kind: CaseKind, actor: Actor) -> bool:
+    """Whether a guard that reads the case's items or quotes may decide its actions."""
+    return any(
+        t.guard is not None and t.guard not in STATUS_ONLY_GUARDS
+        for t in _possible(status, kind, actor.type, actor.role)
+    )
 
 
 def perform(

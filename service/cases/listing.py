@@ -5,6 +5,11 @@ pages. `cases_query` (service.cases.intake) builds the filtered statement; the A
 - `newest`: `created_at` descending, then id (service.core.api.keyset_page).
 - `due`: the earliest deadline of a clock still running first (`Case.next_due_at`,
   kept at every flush by service.sla.clocks), cases with no clock running last, then id.
+- `updated_at`: the least recently changed first, then id (incremental sync: a case
+  changed while a client pages moves behind its cursor, so it is read again, not missed).
+
+Every order is a keyset on (column, id) bound by one row comparison, which the
+indexes of service.cases.models seek (see service.core.api.keyset_page).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_smorest import abort
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseItem
@@ -28,7 +33,7 @@ from service.core.contacts import normalise_email, normalise_phone
 from service.core.fields import in_range_utc
 from service.customers.models import Customer
 
-SORTS = ("newest", "due")
+SORTS = ("newest", "due", "updated_at")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -85,6 +90,14 @@ def _decode(cursor: str) -> tuple[datetime | None, uuid.UUID]:
         abort(422, message="Invalid cursor.", errors={"query": {"cursor": ["Invalid cursor."]}})
 
 
+def rows_of(session: Session, stmt: Select[Any]) -> list[Any]:
+    """Instances for `select(Case)`, Core rows for a select of columns (summaries)."""
+    descriptions = stmt.column_descriptions
+    if len(descriptions) == 1 and descriptions[0]["expr"] is Case:
+        return list(session.scalars(stmt))
+    return list(session.execute(stmt))
+
+
 def due_soonest_page(
     session: Session, stmt: Select[Any], limit: int, cursor: str | None
 ) -> dict[str, Any]:
@@ -97,17 +110,18 @@ def due_soonest_page(
     """
     due = Case.next_due_at
     after, row_id = _decode(cursor) if cursor else (None, None)
-    rows: list[Case] = []
+    rows: list[Any] = []
     if not cursor or after is not None:
         dated = stmt.where(due.is_not(None))
         if after is not None:
-            dated = dated.where(or_(due > after, and_(due == after, Case.id > row_id)))
-        rows = list(session.scalars(dated.order_by(due, Case.id).limit(limit + 1)))
+            bound = (literal(after, type_=due.type), literal(row_id, type_=Case.id.type))
+            dated = dated.where(tuple_(due, Case.id) > tuple_(*bound))
+        rows = rows_of(session, dated.order_by(due, Case.id).limit(limit + 1))
     if len(rows) <= limit:
         undated = stmt.where(due.is_(None))
         if after is None and row_id is not None:
             undated = undated.where(Case.id > row_id)
-        rows += session.scalars(undated.order_by(Case.id).limit(limit + 1 - len(rows)))
+        rows += rows_of(session, undated.order_by(Case.id).limit(limit + 1 - len(rows)))
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _encode(rows[-1].next_due_at, rows[-1].id) if has_more else None
@@ -119,4 +133,8 @@ def case_page(
 ) -> dict[str, Any]:
     if sort == "due":
         return due_soonest_page(session, stmt, limit, cursor)
+    if sort == "updated_at":
+        return keyset_page(
+            session, stmt, Case, limit, cursor, key=Case.updated_at, descending=False
+        )
     return keyset_page(session, stmt, Case, limit, cursor)

@@ -7,7 +7,17 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.core.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
@@ -93,6 +103,34 @@ class Case(IdMixin, TimestampMixin, Base):
         # The queue's keyset orders across storefronts: due soonest, newest.
         Index("ix_cases_next_due", "next_due_at", "id"),
         Index("ix_cases_created", "created_at", "id"),
+        # Every list filter the queue and integrations use is the leading part of an
+        # index that ends in the list's order (..., created_at, id), so a page is one
+        # index range whatever the table's size (bench/lists.py). Per tenant and, for
+        # staff, across storefronts.
+        Index("ix_cases_storefront_status_created", "storefront_id", "status", "created_at", "id"),
+        Index("ix_cases_status_created", "status", "created_at", "id"),
+        Index("ix_cases_assignee_created", "assignee_id", "created_at", "id"),
+        Index("ix_cases_storefront_next_due", "storefront_id", "next_due_at", "id"),
+        # Incremental sync: `updated_after` and `sort=updated_at`.
+        Index("ix_cases_storefront_updated", "storefront_id", "updated_at", "id"),
+        Index("ix_cases_updated", "updated_at", "id"),
+        # The cases with a clock still running (the desk's backlog, a small share of a
+        # long history), newest first: `overdue` and `due_before` read only these.
+        Index(
+            "ix_cases_storefront_running_created",
+            "storefront_id",
+            "created_at",
+            "id",
+            postgresql_where=text("next_due_at IS NOT NULL"),
+            sqlite_where=text("next_due_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_cases_running_created",
+            "created_at",
+            "id",
+            postgresql_where=text("next_due_at IS NOT NULL"),
+            sqlite_where=text("next_due_at IS NOT NULL"),
+        ),
         # Reports: the cases completed in a period, for all storefronts or one (opened:
         # ix_cases_created), and the follow-up clock.
         Index("ix_cases_completed_at", "completed_at"),
@@ -108,7 +146,7 @@ class Case(IdMixin, TimestampMixin, Base):
     kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind, "case_kind"))
     channel: Mapped[CaseChannel] = mapped_column(str_enum(CaseChannel, "case_channel"))
     status: Mapped[CaseStatus] = mapped_column(
-        str_enum(CaseStatus, "case_status"), default=CaseStatus.open, index=True
+        str_enum(CaseStatus, "case_status"), default=CaseStatus.open
     )
     priority: Mapped[CasePriority] = mapped_column(
         str_enum(CasePriority, "case_priority"), default=CasePriority.normal
@@ -139,7 +177,7 @@ class Case(IdMixin, TimestampMixin, Base):
     next_due_at: Mapped[datetime | None]
     #: The technician or agent the case is dispatched to (派单).
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+        ForeignKey("staff_users.id", ondelete="SET NULL")
     )
     #: Raised to a supervisor: the desk could not answer it alone.
     escalated: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -178,6 +216,11 @@ class CaseItem(IdMixin, Base):
     """One item of the order the case covers, with the eligibility decided at intake."""
 
     __tablename__ = "case_items"
+    __table_args__ = (
+        # `GET /cases?serial_number=` and `?sku=`.
+        Index("ix_case_items_serial_number", "serial_number"),
+        Index("ix_case_items_sku", "sku"),
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True

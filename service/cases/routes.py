@@ -26,12 +26,14 @@ from service.cases.schemas import (
     CaseQueryArgsSchema,
     CaseSchema,
 )
+from service.cases.summaries import CaseSummarySchema, summarize, summary_statement
 from service.cases.transitions import TRANSITIONS, Transition
 from service.contact_log.schemas import ContactSchema
 from service.contact_log.service import case_contacts, log_contact
 from service.core import db
 from service.core.api import Blueprint, field_errors, page_schema, transaction
 from service.core.auth import require_staff
+from service.core.db import utcnow
 from service.quotes.schemas import QuoteSchema
 from service.shipments.models import Shipment
 from service.shipments.schemas import ShipmentSchema
@@ -39,6 +41,8 @@ from service.storefronts.models import Storefront
 
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="After-sales cases")
 
+CaseSummaryPageSchema = page_schema(CaseSummarySchema)
+#: The customer's history shows whole cases (their resolution archive).
 CasePageSchema = page_schema(CaseSchema)
 STAFF_ONLY = "Only service staff may do this"
 
@@ -93,12 +97,19 @@ def _storefront_for_new_case(data: dict[str, Any]) -> Storefront:
 class CaseViews(MethodView):
     @blp.auth_required
     @blp.arguments(CaseQueryArgsSchema, location="query")
-    @blp.response(200, CasePageSchema)
+    @blp.response(200, CaseSummaryPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List cases, newest first (or due soonest)"""
+        """List cases, newest first (or due soonest, or least recently changed)
+
+        Each case is a summary; `GET /cases/{case_ref}` has the whole case.
+        """
         region = current_app.config["SETTINGS"].default_phone_region
-        stmt = cases_query(g.principal.scope, args, phone_region=region)
-        return case_page(db.session(), stmt, args["sort"], args["limit"], args["cursor"])
+        stmt = summary_statement(cases_query(g.principal.scope, args, phone_region=region))
+        session = db.session()
+        page = case_page(session, stmt, args["sort"], args["limit"], args["cursor"])
+        with_actions = "allowed_actions" in args["include"]
+        page["items"] = summarize(session, page["items"], g.principal.actor, utcnow(), with_actions)
+        return page
 
     @blp.auth_required
     @blp.arguments(CaseCreateSchema)

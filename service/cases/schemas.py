@@ -4,13 +4,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
+from webargs.fields import DelimitedList
 
 from service.cases.eligibility import case_eligibility, return_explanation, warranty_explanation
 from service.cases.lifecycle import allowed_actions
 from service.cases.listing import SORTS
 from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus, ItemCondition
+from service.cases.summaries import INCLUDES
 from service.core.api import CursorArgsSchema, Schema
 from service.core.auth import current_principal
+from service.core.contacts import normalise_email, normalise_phone
 from service.core.db import utcnow
 from service.core.fields import DateTime
 from service.customers.schemas import CustomerInSchema, CustomerSchema
@@ -189,14 +193,64 @@ class CaseQueryArgsSchema(CursorArgsSchema):
             "number, customer name (part), e-mail, or phone in any format."
         },
     )
+    updated_after = DateTime(
+        metadata={
+            "description": "Changed after this time (exclusive). With `sort=updated_at`, "
+            "the incremental sync: see the README."
+        }
+    )
+    serial_number = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": "An item with this serial number (exact, as sent)."},
+    )
+    sku = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": "An item with this SKU (exact)."},
+    )
+    customer_email = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=320),
+        metadata={"description": "The customer's e-mail (matched as stored: normalised)."},
+    )
+    customer_phone = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={
+            "description": "The customer's phone in any format; without a country code, "
+            "the default phone region's."
+        },
+    )
+    include = DelimitedList(
+        ma.fields.String(validate=ma.validate.OneOf(INCLUDES)),
+        load_default=[],
+        metadata={"description": "Comma-separated extras per case: `allowed_actions`."},
+    )
     sort = ma.fields.String(
         load_default="newest",
         validate=ma.validate.OneOf(SORTS),
         metadata={
-            "description": "`newest` (created, newest first) or `due` (the earliest running "
-            "SLA deadline first; cases with no clock running last)."
+            "description": "`newest` (created, newest first), `due` (the earliest running "
+            "SLA deadline first; cases with no clock running last) or `updated_at` (least "
+            "recently changed first: incremental sync)."
         },
     )
+
+    @ma.post_load
+    def _normalise_contacts(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """E-mail and phone as customers' are stored, so the lookup is an equality."""
+        errors = {}
+        if "customer_email" in data:
+            try:
+                data["customer_email"] = normalise_email(data["customer_email"])
+            except ValueError:
+                errors["customer_email"] = ["Not an e-mail address."]
+        if "customer_phone" in data:
+            region = current_app.config["SETTINGS"].default_phone_region
+            try:
+                data["customer_phone"] = normalise_phone(data["customer_phone"], region)
+            except ValueError:
+                errors["customer_phone"] = ["Not a phone number."]
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
 
 
 class StaffRefSchema(Schema):

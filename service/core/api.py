@@ -24,7 +24,7 @@ from flask import Response, g
 from flask_smorest import Api as BaseApi
 from flask_smorest import Blueprint as BaseBlueprint
 from flask_smorest import abort
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -275,23 +275,48 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def keyset_page(
-    session: Any, stmt: Select[Any], model: Any, limit: int, cursor: str | None
+    session: Any,
+    stmt: Select[Any],
+    model: Any,
+    limit: int,
+    cursor: str | None,
+    *,
+    key: Any = None,
+    descending: bool = True,
 ) -> dict[str, Any]:
-    """One page of `stmt`, newest first; `next_cursor` is None on the last page."""
+    """One page of `stmt` in (`key`, id) order (`key` defaults to created_at; newest
+    first unless `descending=False`); `next_cursor` is None on the last page.
+
+    The cursor bound is one row comparison, `(key, id) < (x, y)`: PostgreSQL and SQLite
+    both turn it into the start of an index range on (..., key, id), so a page deep in a
+    million rows costs what the first page does. (The equivalent `key < x OR (key = x
+    AND id < y)` is applied as a filter over every row before the cursor.)
+
+    `stmt` selects either the mapped `model` (rows are instances) or columns including
+    `id` and `key` by those names (rows are Core rows).
+    """
+    key = model.created_at if key is None else key
     if cursor:
-        created_at, row_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                model.created_at < created_at,
-                and_(model.created_at == created_at, model.id < row_id),
-            )
-        )
-    stmt = stmt.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
-    rows = list(session.scalars(stmt))
+        at, row_id = decode_cursor(cursor)
+        bound = tuple_(key, model.id)
+        after = tuple_(_bind(at, key), _bind(row_id, model.id))
+        stmt = stmt.where(bound < after if descending else bound > after)
+    order = (key.desc(), model.id.desc()) if descending else (key, model.id)
+    stmt = stmt.order_by(*order).limit(limit + 1)
+    descriptions = stmt.column_descriptions
+    one_entity = len(descriptions) == 1 and descriptions[0]["expr"] is model
+    rows = list(session.scalars(stmt) if one_entity else session.execute(stmt))
     has_more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if has_more else None
+    last = rows[-1] if has_more else None
+    next_cursor = encode_cursor(getattr(last, key.key), last.id) if last is not None else None
     return {"items": rows, "next_cursor": next_cursor}
+
+
+def _bind(value: Any, column: Any) -> Any:
+    """`value` as a parameter of `column`'s type (UTC datetimes are stored naive on
+    SQLite: a bare datetime parameter would compare as the wrong text)."""
+    return literal(value, type_=column.type)
 
 
 def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:

@@ -19,6 +19,10 @@ class Customer(IdMixin, TimestampMixin, Base):
         UniqueConstraint("storefront_id", "external_id"),
         Index("ix_customers_storefront_email", "storefront_id", "email"),
         Index("ix_customers_storefront_created", "storefront_id", "created_at", "id"),
+        # `GET /cases?customer_email=` and `?customer_phone=`, for staff across storefronts
+        # too (a storefront's lookups narrow by storefront_id afterwards: a few rows).
+        Index("ix_customers_email", "email"),
+        Index("ix_customers_phone", "phone"),
     )
 
     storefront_id: Mapped[uuid.UUID] = mapped_column(

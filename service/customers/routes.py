@@ -8,6 +8,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
+from sqlalchemy.orm import joinedload
 
 from service.cases.intake import cases_query
 from service.cases.models import Case
@@ -21,6 +22,7 @@ from service.customers.schemas import (
     CustomerUpdateSchema,
 )
 from service.customers.service import customers_query, get_customer, update_customer
+from service.staff.models import StaffUser
 
 blp = Blueprint("customers", __name__, url_prefix="/customers", description="Customers")
 
@@ -77,5 +79,9 @@ class CustomerCaseViews(MethodView):
     def get(self, args: dict[str, Any], customer_id: uuid.UUID) -> dict[str, Any]:
         """The customer's after-sales history, newest first"""
         customer = customer_or_404(customer_id)
-        stmt = cases_query(g.principal.scope, {"customer_id": customer.id})
+        stmt = cases_query(g.principal.scope, {"customer_id": customer.id}).options(
+            # The history shows whole cases, but of the assignee only what StaffRefSchema
+            # shows (not their password hash).
+            joinedload(Case.assignee).load_only(StaffUser.name, StaffUser.role, raiseload=True)
+        )
         return keyset_page(db.session(), stmt, Case, args["limit"], args["cursor"])

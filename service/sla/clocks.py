@@ -122,16 +122,22 @@ def describe(case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def next_due(case: Case) -> datetime | None:
-    """The earliest deadline of a clock still running (as `running_late` reads them)."""
-    running = []
+def running_deadlines(case: Any) -> dict[str, datetime]:
+    """The deadline of each clock still running (as `running_late` reads them). `case`
+    may be a list row holding the clock columns (service.cases.summaries)."""
+    running: dict[str, datetime | None] = {}
     if case.status not in (S.cancelled, S.closed) and case.first_responded_at is None:
-        running.append(case.first_response_due_at)
+        running["first_response"] = case.first_response_due_at
     if case.completed_at is None and case.resolution_paused_at is None:
-        running.append(case.resolution_due_at)
+        running["resolution"] = case.resolution_due_at
     if case.followed_up_at is None:
-        running.append(case.followup_due_at)
-    return min((due for due in running if due is not None), default=None)
+        running["follow_up"] = case.followup_due_at
+    return {name: due for name, due in running.items() if due is not None}
+
+
+def next_due(case: Any) -> datetime | None:
+    """The earliest deadline of a clock still running."""
+    return min(running_deadlines(case).values(), default=None)
 
 
 @event.listens_for(Session, "before_flush")

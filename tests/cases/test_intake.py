@@ -174,7 +174,9 @@ def test_overdue_lists_cases_past_their_first_response_time(client, tenant, open
         "/api/v1/cases", query_string={"overdue": "true"}, headers=tenant.headers
     ).get_json()
     assert [c["number"] for c in page["items"]] == [late["number"]]
-    assert page["items"][0]["first_response_overdue"] is True
+    # The list's summary names the clock due next; the whole case has every clock.
+    assert page["items"][0]["next_due"]["clock"] == "first_response"
+    assert page["items"][0]["next_due"]["overdue"] is True
 
 
 def test_a_repeated_create_with_the_same_idempotency_key_creates_once(client, tenant):

@@ -18,7 +18,7 @@ from flask import Response, current_app, flash, g, redirect, request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import defer, lazyload
+from sqlalchemy.orm import joinedload, load_only, raiseload
 from wtforms import SelectChoice
 
 from service.cases.intake import cases_query
@@ -26,6 +26,7 @@ from service.cases.listing import case_page
 from service.cases.models import Case, CaseChannel, CaseKind, CaseStatus
 from service.core import db
 from service.core.db import utcnow
+from service.customers.models import Customer
 from service.staff.models import StaffUser
 from service.staff.service import staff_query
 from service.storefronts.models import Storefront
@@ -41,6 +42,41 @@ from service.workspace.queue import (
     running_clocks,
 )
 from service.workspace.words import word
+
+#: What a queue row shows, and nothing else: the case's own columns of the row and its
+#: clocks, the customer's name and contact, the assignee's name (not their password
+#: hash). Anything else a template touched would raise, not quietly query per row.
+ROW = (
+    load_only(
+        Case.number,
+        Case.storefront_id,
+        Case.kind,
+        Case.channel,
+        Case.status,
+        Case.priority,
+        Case.escalated,
+        Case.customer_replied,
+        Case.version,
+        Case.created_at,
+        Case.next_due_at,
+        Case.first_response_due_at,
+        Case.first_responded_at,
+        Case.resolution_due_at,
+        Case.resolution_paused_at,
+        Case.completed_at,
+        Case.followup_due_at,
+        Case.followed_up_at,
+        raiseload=True,
+    ),
+    joinedload(Case.customer).load_only(
+        Customer.name, Customer.phone, Customer.email, raiseload=True
+    ),
+    joinedload(Case.assignee).load_only(StaffUser.name, raiseload=True),
+    raiseload(Case.items),
+    raiseload(Case.quotes),
+    raiseload(Case.shipments),
+    raiseload(Case.events),
+)
 
 
 def _storefronts() -> list[Storefront]:
@@ -73,17 +109,7 @@ def queue() -> Response:
     now = utcnow()
     view = parse_view(request.args, now)
     region = current_app.config["SETTINGS"].default_phone_region
-    stmt = cases_query(g.principal.scope, view.filters, now, phone_region=region).options(
-        # The queue shows none of these: skip their three SELECTs...
-        lazyload(Case.items),
-        lazyload(Case.quotes),
-        lazyload(Case.shipments),
-        # ... and leaves the long texts in the table.
-        defer(Case.description),
-        defer(Case.problem_found),
-        defer(Case.cause),
-        defer(Case.fix),
-    )
+    stmt = cases_query(g.principal.scope, view.filters, now, phone_region=region).options(*ROW)
     page = case_page(db.session(), stmt, view.sort, PAGE_SIZE, view.cursor)
     storefronts = _storefronts()
     form = BulkForm()
