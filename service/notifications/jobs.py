@@ -18,10 +18,11 @@ from datetime import timedelta
 from flask import current_app
 from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
+from sqlalchemy.engine import Connection
 
 from service.core import relay
 from service.core.db import utcnow
-from service.core.jobs import job_session
+from service.core.jobs import job_session, statement_connection
 from service.core.redis_conn import redis
 from service.notifications import delivery
 from service.notifications.backends import SendError
@@ -46,17 +47,19 @@ NOTICES = relay.register(
 def deliver_notification(notice_id: str) -> str:
     """Send one notice (job id `notice-<id>`); returns what happened, for the job result."""
     nid = uuid.UUID(notice_id)
-    with job_session() as session:
-        now = utcnow()
-        if held := delivery.hold_back(session, nid, now) or delivery.hold_uncertain(
-            session, nid, now
-        ):
-            return held
-        notice = delivery.claim(session, nid, now)
+    with statement_connection() as connection:
+        return _deliver(nid, connection)
+
+
+def _deliver(nid: uuid.UUID, connection: Connection | None) -> str:
+    with job_session(connection) as session:
+        notice = delivery.take(session, nid, utcnow())
+    if isinstance(notice, str):
+        return notice
     if notice is None:
         return "skipped: not due, or sent, or held by another worker"
     provider_id, error = None, None
-    with job_session() as session:
+    with job_session(connection) as session:
         handover = delivery.Handover(session, notice)
         try:
             provider_id = delivery.send(notice, handover)
