@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
-from bench import cpu
+from bench import cpu, memory
 from bench.load import LoadResult, rounded, run_load
 from bench.scenarios import BASELINES, BY_NAME, SCENARIOS, Context, Request, Scenario
 
@@ -544,6 +544,37 @@ def runs_table(results: list[LoadResult]) -> str:
     return format_table(headers, rows)
 
 
+#: The memory figure is read once the API has served at least this many requests.
+MEMORY_AFTER_REQUESTS = 2000
+
+
+def web_memory(
+    servers: dict[str, Server], results: list[LoadResult], ctx: Context
+) -> dict[str, Any]:
+    """RSS of every gunicorn worker, once the API has served MEMORY_AFTER_REQUESTS
+    requests (the measured runs count; a short top-up of reads and creates makes up
+    the rest), so the figure includes what the app grows to in use."""
+    served = sum(r.requests for r in results if r.target == "api")
+    mix = [BY_NAME[name] for name in ("get_case", "list_cases", "create_case") if name in BY_NAME]
+    seq = 0
+    while served < MEMORY_AFTER_REQUESTS and mix and ctx.data.get("case_ids"):
+        http_request(servers["api"].port, mix[seq % len(mix)].request(ctx, 10**6 + seq))
+        seq, served = seq + 1, served + 1
+
+    def workers(name: str) -> list[float]:
+        if name not in servers:
+            return []
+        return sorted(
+            round(memory.rss_mb(pid) or 0, 1) for pid in memory.children(servers[name].process.pid)
+        )
+
+    return {
+        "api_requests": served,
+        "api_worker_rss_mb": workers("api"),
+        "baseline_worker_rss_mb": workers("baseline"),
+    }
+
+
 def machine_info(admin: Engine) -> dict[str, Any]:
     with admin.connect() as connection:
         server_version = connection.execute(text("SHOW server_version")).scalar_one()
@@ -686,6 +717,7 @@ def _main(args: argparse.Namespace) -> int:
                 if scenario is not None:
                     result = run(scenario)
                     comparisons.append(compare(result, before, run(base)))
+            memory = web_memory(servers, results, ctx)
             info = machine_info(admin)
         finally:
             for server in servers.values():
@@ -706,6 +738,7 @@ def _main(args: argparse.Namespace) -> int:
             "redis": redis_url or "embedded",
         },
         "comparisons": comparisons,
+        "memory": memory,
         "runs": [r.summary() for r in results],
         "elapsed_s": round(time.monotonic() - started, 1),
     }
@@ -717,6 +750,12 @@ def _main(args: argparse.Namespace) -> int:
         print(comparison_table(comparisons))
         print()
     print(runs_table(results))
+    api_rss = ", ".join(f"{mb} MB" for mb in memory["api_worker_rss_mb"])
+    baseline_rss = ", ".join(f"{mb} MB" for mb in memory["baseline_worker_rss_mb"])
+    print(
+        f"\nRSS per web worker after {memory['api_requests']} API requests: {api_rss}"
+        f" (the baseline's workers: {baseline_rss})"
+    )
     print(
         f"\n{info['nproc']} CPUs, Python {info['python']}, PostgreSQL {info['postgresql']}; "
         f"{report['elapsed_s']} s; written to {OUT_DIR.relative_to(ROOT) / 'latest.json'}"

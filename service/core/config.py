@@ -147,6 +147,10 @@ class Settings:
     #: connection broke, after DATA began): "resend" it (at least once) or "hold" it as
     #: `uncertain` for staff to release or drop (at most once).
     email_uncertain_policy: str = setting("resend", choices=("resend", "hold"))
+    #: How an RQ worker runs its jobs: "simple" in its own process, one after the other
+    #: (a warm connection pool, compiled SQL and open SMTP/HTTP connections carry over),
+    #: or "fork" (a fresh work horse per job). README "Workers" weighs the two.
+    worker_mode: str = setting("simple", choices=("simple", "fork"))
 
     # Timed work (service.core.scheduler): each periodic job's period, in seconds.
     sweep_outbox_seconds: int = setting(30, minimum=1)

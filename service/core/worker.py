@@ -1,11 +1,19 @@
 """The RQ worker process: runs jobs inside the Flask app and, unless told otherwise,
 ticks the periodic jobs (service.core.scheduler) from a thread of its own.
 
+WORKER_MODE picks RQ's worker class. `simple` (SimpleWorker) runs each job in the
+worker's own main thread: no fork, so the connection pool, the compiled SQL, the
+rendered templates and the providers' open connections serve job after job. `fork`
+(RQ's Worker) forks a work horse per job: a job that crashes the interpreter or leaks
+takes only its horse down, at the price of a process, a database connection and SQL
+compilation per job. What each keeps when a job goes wrong is in the README
+("Workers"); the exactly-once protocol (service/notifications/delivery.py) is the same.
+
 The ticker thread lives in the worker's main process, beside RQ's loop, so it keeps
-ticking while the worker waits on Redis or watches a long job; it never dies of an
-error (a database or Redis outage is logged and tried again a moment later). A work
-horse is forked only between the ticker's rounds, and each round closes its database
-connections: a child must not inherit a connection in use (SQLite's locks, and any
+ticking while the worker waits on Redis or runs a long job; it never dies of an error
+(a database or Redis outage is logged and tried again a moment later). Forking: a horse
+is forked only between the ticker's rounds, and each round closes its database
+connections, as a child must not inherit a connection in use (SQLite's locks, and any
 driver's socket, do not survive a fork).
 """
 
@@ -17,8 +25,10 @@ from importlib import import_module
 from typing import Any
 
 from flask import Flask
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
+from rq.executions import Execution
 from rq.job import Job
+from rq.worker.base import BaseWorker
 from sqlalchemy.orm import configure_mappers
 
 from service.core.jobs import JOB_MODULES, QUEUES
@@ -32,36 +42,83 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = 1.0
 
 
-class AppWorker(Worker):
-    """An RQ worker whose jobs run inside the Flask app context."""
+class AppWorkerMixin:
+    """Jobs run inside the Flask app context, each with the job id on its log lines."""
+
+    app: Flask
+    forks: bool
 
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
-        #: Held by the ticker during a round, and by the worker while it forks.
+        #: Held by the ticker during a round, and by a forking worker while it forks.
         self.fork_lock = threading.Lock()
+
+    def execute_job(self, job: Job, queue: Queue) -> Any:
+        # Set before a work horse forks, so the horse's lines carry the id too.
+        with job_context(job.id):
+            return super().execute_job(job, queue)  # type: ignore[misc]
+
+    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+        if self.forks:
+            # A forked work horse must not reuse the parent's pooled DB connections.
+            self.app.extensions["database"].engine.dispose(close=False)
+        with self.app.app_context():
+            return super().perform_job(*args, **kwargs)  # type: ignore[misc]
+
+
+class AppWorker(AppWorkerMixin, Worker):
+    """WORKER_MODE=fork: a work horse per job."""
+
+    forks = True
 
     def fork_work_horse(self, *args: Any, **kwargs: Any) -> None:
         with self.fork_lock:
             super().fork_work_horse(*args, **kwargs)
 
-    def execute_job(self, job: Job, queue: Queue) -> Any:
-        # Set before the work horse forks, so the horse's lines carry the id too.
-        with job_context(job.id):
-            return super().execute_job(job, queue)
 
-    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
-        # A forked work horse must not reuse the parent's pooled DB connections.
-        self.app.extensions["database"].engine.dispose(close=False)
-        with self.app.app_context():
-            return super().perform_job(*args, **kwargs)
+class AppSimpleWorker(AppWorkerMixin, SimpleWorker):
+    """WORKER_MODE=simple: every job in the worker's main thread.
+
+    RQ's SimpleWorker cannot beat while its one thread runs the job, so it files each
+    job in the started registry for the job's whole timeout plus a minute: a worker
+    killed mid-job would leave its entry behind that long. A thread beats instead, every
+    `job_monitoring_interval`, as a forking worker's main process does for its horse;
+    the entry of a killed worker then goes within the same 90 seconds."""
+
+    forks = False
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return BaseWorker.get_heartbeat_ttl(self, job, working_time)
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._beat, args=(job, execution, stop), name="heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            stop.set()
+            beat.join()
+
+    def _beat(self, job: Job, execution: Execution, stop: threading.Event) -> None:
+        while not stop.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job, execution)
+            except Exception:
+                log.warning("heartbeat for job %s failed", job.id, exc_info=True)
+
+
+WORKER_CLASSES: dict[str, type[AppWorkerMixin]] = {"fork": AppWorker, "simple": AppSimpleWorker}
 
 
 class Ticker(threading.Thread):
     """Claims and enqueues each due tick; any number of workers run one."""
 
-    def __init__(self, worker: AppWorker) -> None:
-        super().__init__(name=f"ticker-{worker.name}", daemon=True)
+    def __init__(self, worker: AppWorkerMixin) -> None:
+        super().__init__(name=f"ticker-{worker.name}", daemon=True)  # type: ignore[attr-defined]
         self.worker = worker
         self.stopping = threading.Event()
 
@@ -71,9 +128,10 @@ class Ticker(threading.Thread):
             try:
                 with self.worker.fork_lock, app.app_context():
                     try:
-                        tick_due_jobs(self.worker.name)
+                        tick_due_jobs(self.worker.name)  # type: ignore[attr-defined]
                     finally:
-                        app.extensions["database"].engine.dispose()
+                        if self.worker.forks:
+                            app.extensions["database"].engine.dispose()
                     wait = seconds_to_next_tick()
             except Exception:
                 log.exception("ticker round failed; trying again in %ss", RETRY_AFTER)
@@ -91,9 +149,10 @@ def run_worker(
         import_module(module)
     # Likewise the ORM's one-time set-up, which every horse would otherwise repeat.
     configure_mappers()
+    worker_class = WORKER_CLASSES[app.config["SETTINGS"].worker_mode]
     with app.app_context():
         connection = redis()
-        worker = AppWorker(
+        worker = worker_class(
             [Queue(name, connection=connection) for name in queues], connection=connection, app=app
         )
         ticker = Ticker(worker) if with_scheduler else None
@@ -101,7 +160,7 @@ def run_worker(
             ticker.start()
         try:
             # RQ's own scheduler stays off: timed work is ticked from the database.
-            worker.work(
+            worker.work(  # type: ignore[attr-defined]
                 with_scheduler=False,
                 burst=burst,
                 logging_level=app.config["SETTINGS"].log_level,

@@ -31,19 +31,17 @@ from sqlalchemy.orm import Session
 
 from service.cases.models import Case
 from service.conversations.addresses import reply_address
-from service.core.config import Settings
 from service.core.db import utcnow
+from service.customers.models import Customer
 from service.notifications.backends import (
     EmailMessage,
-    FileEmailBackend,
-    FileSmsBackend,
     PermanentSendError,
     SendError,
     SmsMessage,
     SmtpEmailBackend,
-    TwilioSmsBackend,
     UncertainSendError,
 )
+from service.notifications.backends.configured import email_backend, sms_backend
 from service.notifications.consent import suppression_reason
 from service.notifications.models import CLAIMABLE, Channel, NoticeStatus, Notification
 from service.notifications.quiet_hours import sms_quiet_until, superseded, superseded_by
@@ -81,11 +79,24 @@ def claimable(now: datetime):
     )
 
 
-def claim(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | None:
-    lease = timedelta(seconds=current_app.config["SETTINGS"].notice_lease_seconds)
-    won = session.execute(
+def claim(
+    session: Session, notice_id: uuid.UUID, now: datetime, channel: Channel | None = None
+) -> Claimed | None:
+    """Claim a notice (of `channel` only, if given) with a lease and commit: one UPDATE
+    ... RETURNING what the send needs. Under EMAIL_UNCERTAIN_POLICY=hold an e-mail whose
+    dead worker had begun DATA is not claimed (`hold_uncertain` takes it)."""
+    settings = current_app.config["SETTINGS"]
+    lease = timedelta(seconds=settings.notice_lease_seconds)
+    conditions = [Notification.id == notice_id, claimable(now)]
+    if channel is not None:
+        conditions.append(Notification.channel == channel)
+    if settings.email_uncertain_policy == "hold":
+        conditions.append(
+            or_(Notification.status != NoticeStatus.sending, Notification.handed_over_at.is_(None))
+        )
+    row = session.execute(
         update(Notification)
-        .where(Notification.id == notice_id, claimable(now))
+        .where(*conditions)
         .values(
             status=NoticeStatus.sending,
             attempts=Notification.attempts + 1,
@@ -93,12 +104,12 @@ def claim(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | No
             handed_over_at=None,
             updated_at=now,
         )
+        .returning(*_CLAIMED)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).one_or_none()
+    if row is None:
+        return None  # nothing changed: no commit, the caller's next step goes on
     session.commit()
-    if won != 1:
-        return None
-    row = session.get(Notification, notice_id, populate_existing=True)
     return Claimed(
         id=row.id,
         channel=row.channel,
@@ -112,6 +123,32 @@ def claim(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | No
     )
 
 
+_CLAIMED = (
+    Notification.id,
+    Notification.channel,
+    Notification.recipient,
+    Notification.subject,
+    Notification.body_text,
+    Notification.body_html,
+    Notification.attempts,
+    Notification.created_at,
+    Notification.case_id,
+    Notification.template,
+)
+
+
+def take(session: Session, notice_id: uuid.UUID, now: datetime) -> Claimed | str | None:
+    """The delivery job's first step: the claimed notice, what held it back (a string),
+    or None (not due, finished, or another worker's). An e-mail is claimed in one
+    statement; an SMS is checked against the send-time rules first (`hold_back`)."""
+    claimed = claim(session, notice_id, now, channel=Channel.email)
+    if claimed is None:
+        claimed = hold_back(session, notice_id, now) or claim(session, notice_id, now)
+    if claimed is None and current_app.config["SETTINGS"].email_uncertain_policy == "hold":
+        return hold_uncertain(session, notice_id, now)
+    return claimed
+
+
 def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | None:
     """Reasons not to send a due notice now, decided again at send time: an SMS that
     became due inside quiet hours (a late retry, a Redis outage) waits for the morning,
@@ -120,10 +157,19 @@ def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | No
     row = session.get(Notification, notice_id)
     if row is None or row.channel != Channel.sms or row.status not in CLAIMABLE:
         return None
-    case = session.get(Case, row.case_id) if row.case_id else None
-    if case is None:
+    found = (
+        session.execute(
+            select(Customer, Storefront)
+            .join(Case, Case.customer_id == Customer.id)
+            .join(Storefront, Storefront.id == Case.storefront_id)
+            .where(Case.id == row.case_id)
+        ).one_or_none()
+        if row.case_id
+        else None
+    )
+    if found is None:
         return None
-    customer = case.customer
+    customer, storefront = found
     if reason := suppression_reason(customer, Channel.sms):
         row.status, row.last_error, row.updated_at = NoticeStatus.suppressed, reason, now
         session.commit()
@@ -132,7 +178,7 @@ def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | No
         row.status, row.last_error, row.updated_at = NoticeStatus.suppressed, superseded(later), now
         session.commit()
         return "suppressed: superseded"
-    wait = sms_quiet_until(now, customer, session.get(Storefront, case.storefront_id))
+    wait = sms_quiet_until(now, customer, storefront)
     if wait is None:
         return None
     row.status, row.scheduled_for, row.updated_at = NoticeStatus.deferred, wait, now
@@ -215,46 +261,6 @@ class Handover:
                 self.session.rollback()
             except SQLAlchemyError:
                 self.session.invalidate()
-
-
-def email_backend() -> SmtpEmailBackend | FileEmailBackend:
-    """This app's email backend, built once (it may hold a loaded TLS context)."""
-    extensions = current_app.extensions
-    if "email_backend" not in extensions:
-        extensions["email_backend"] = _make_email_backend(current_app.config["SETTINGS"])
-    return extensions["email_backend"]
-
-
-def sms_backend() -> TwilioSmsBackend | FileSmsBackend:
-    extensions = current_app.extensions
-    if "sms_backend" not in extensions:
-        extensions["sms_backend"] = _make_sms_backend(current_app.config["SETTINGS"])
-    return extensions["sms_backend"]
-
-
-def _make_email_backend(settings: Settings) -> SmtpEmailBackend | FileEmailBackend:
-    if settings.email_backend == "smtp":
-        return SmtpEmailBackend(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.email_from,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            security=settings.smtp_security,
-        )
-    return FileEmailBackend(settings.instance_dir / "outbox" / "email", settings.email_from)
-
-
-def _make_sms_backend(settings: Settings) -> TwilioSmsBackend | FileSmsBackend:
-    if settings.sms_backend == "twilio":
-        return TwilioSmsBackend(
-            settings.twilio_account_sid or "",
-            settings.twilio_auth_token or "",
-            from_number=settings.twilio_from,
-            messaging_service_sid=settings.twilio_messaging_service_sid,
-            base_url=settings.twilio_base_url,
-        )
-    return FileSmsBackend(settings.instance_dir / "outbox" / "sms")
 
 
 def send(notice: Claimed, handover: Handover | None = None) -> str:

@@ -18,10 +18,11 @@ from datetime import timedelta
 from flask import current_app
 from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
-from sqlalchemy import update
+from sqlalchemy.engine import Connection
 
-from service.core.db import after_commit, utcnow
-from service.core.jobs import job_session, queue
+from service.core import relay
+from service.core.db import utcnow
+from service.core.jobs import job_session, statement_connection
 from service.core.redis_conn import redis
 from service.notifications import delivery
 from service.notifications.backends import SendError
@@ -29,21 +30,36 @@ from service.notifications.models import NoticeStatus, Notification
 
 log = logging.getLogger(__name__)
 
+#: The outbox kind the relay carries: one `deliver_notification` job per notice.
+NOTICES = relay.register(
+    relay.OutboxKind(
+        name="notice",
+        model=Notification,
+        job="service.notifications.jobs.deliver_notification",
+        queue="notifications",
+        job_prefix="notice-",
+        pending=NoticeStatus.pending,
+        queued=NoticeStatus.queued,
+    )
+)
+
 
 def deliver_notification(notice_id: str) -> str:
     """Send one notice (job id `notice-<id>`); returns what happened, for the job result."""
     nid = uuid.UUID(notice_id)
-    with job_session() as session:
-        now = utcnow()
-        if held := delivery.hold_back(session, nid, now) or delivery.hold_uncertain(
-            session, nid, now
-        ):
-            return held
-        notice = delivery.claim(session, nid, now)
+    with statement_connection() as connection:
+        return _deliver(nid, connection)
+
+
+def _deliver(nid: uuid.UUID, connection: Connection | None) -> str:
+    with job_session(connection) as session:
+        notice = delivery.take(session, nid, utcnow())
+    if isinstance(notice, str):
+        return notice
     if notice is None:
         return "skipped: not due, or sent, or held by another worker"
     provider_id, error = None, None
-    with job_session() as session:
+    with job_session(connection) as session:
         handover = delivery.Handover(session, notice)
         try:
             provider_id = delivery.send(notice, handover)
@@ -72,7 +88,7 @@ def sweep_outbox() -> int:
 def _not_waiting(ids: list[uuid.UUID]) -> list[uuid.UUID]:
     """`ids` less those whose job still waits in its queue (a backlog, not a loss)."""
     try:
-        jobs = Job.fetch_many([f"notice-{notice_id}" for notice_id in ids], connection=redis())
+        jobs = Job.fetch_many([NOTICES.job_id(notice_id) for notice_id in ids], connection=redis())
         return [
             notice_id
             for notice_id, job in zip(ids, jobs, strict=True)
@@ -82,44 +98,14 @@ def _not_waiting(ids: list[uuid.UUID]) -> list[uuid.UUID]:
         return ids  # enqueue() will meet the same outage and say so
 
 
-def enqueue_after_commit(ids: Iterable[uuid.UUID]) -> None:
-    ids = list(ids)
-    if ids:
-        after_commit(lambda: enqueue(ids))
+def hand_over_notices(rows: Iterable[Notification]) -> None:
+    """Written `queued`, enqueued once the transaction commits (`service.core.relay`);
+    call before the rows are flushed."""
+    relay.hand_over(NOTICES, rows)
 
 
 def enqueue(ids: Iterable[uuid.UUID]) -> int:
-    """Hand notices to RQ, the job id being the notice id. Redis being down is not an
-    error here: the rows stay pending and the sweeper enqueues them later."""
-    ids = list(ids)
-    try:
-        notifications = queue("notifications")
-        for notice_id in ids:
-            notifications.enqueue(
-                deliver_notification,
-                str(notice_id),
-                job_id=f"notice-{notice_id}",
-                result_ttl=3600,
-                failure_ttl=7 * 86400,
-            )
-    except (RedisError, OSError) as exc:
-        log.warning("could not enqueue %d notices (%s); the sweeper will", len(ids), exc)
-        return 0
-    except Exception:
-        # Whatever else went wrong, the notices are safe in the outbox.
-        log.exception("could not enqueue %d notices; the sweeper will", len(ids))
-        return 0
-    _mark_queued(ids)
-    return len(ids)
-
-
-def _mark_queued(ids: list[uuid.UUID]) -> None:
-    with job_session() as session:
-        # Only rows still pending: a fast worker may already be sending or done.
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids), Notification.status == NoticeStatus.pending)
-            .values(status=NoticeStatus.queued, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
+    """Hand notices to RQ, the job id being `notice-<id>`, and mark them queued. Redis
+    being down is not an error here: the rows stay pending and the sweeper enqueues
+    them later."""
+    return relay.enqueue(NOTICES, ids)

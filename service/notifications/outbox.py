@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.links import customer_link
 from service.notifications.consent import suppression_reason
-from service.notifications.jobs import enqueue_after_commit
+from service.notifications.jobs import hand_over_notices
 from service.notifications.models import Channel, NoticeStatus, Notification
 from service.notifications.quiet_hours import sms_quiet_until, supersede_waiting
 from service.notifications.rendering import (
@@ -55,6 +55,7 @@ def record_notices(session: Session, case: Case, event: CaseEvent) -> list[Notif
         event.created_at,
         note=_note(event),
         data=event.data,
+        supersede=event.from_status is not None,
     )
 
 
@@ -67,6 +68,7 @@ def write_customer_notices(
     note: str | None = None,
     data: dict | None = None,
     channels: tuple[Channel, ...] = (Channel.email, Channel.sms),
+    supersede: bool = True,
 ) -> list[Notification]:
     storefront = session.get(Storefront, case.storefront_id)
     context = _context(case, storefront, template, note, data or {})
@@ -74,12 +76,13 @@ def write_customer_notices(
         _notice(case, storefront, channel, template, event_key, context, now)
         for channel in channels
     ]
+    hand_over_notices(rows)
     session.add_all(rows)
-    session.flush()
-    for row in rows:
-        if row.channel == Channel.sms:
-            supersede_waiting(session, row, now)
-    enqueue_after_commit(row.id for row in rows if row.status == NoticeStatus.pending)
+    # A case being opened has no earlier SMS to supersede: no UPDATE for a new case.
+    if supersede:
+        for row in rows:
+            if row.channel == Channel.sms:
+                supersede_waiting(session, row, now)
     return rows
 
 
@@ -198,9 +201,8 @@ def write_staff_email(
         created_at=now,
         updated_at=now,
     )
+    hand_over_notices([row])
     session.add(row)
-    session.flush()
-    enqueue_after_commit([row.id])
     return row
 
 

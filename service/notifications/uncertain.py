@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from service.cases.lifecycle import record_event
 from service.cases.models import Case
 from service.core.auth import Actor
-from service.notifications.jobs import enqueue_after_commit
+from service.notifications.jobs import hand_over_notices
 from service.notifications.models import NoticeStatus, Notification
 
 
@@ -46,7 +46,7 @@ def release(session: Session, case: Case, notice_id: uuid.UUID, actor: Actor, no
         scheduled_for=now,
         last_error=f"released by {actor.name}: sent again",
     )
-    enqueue_after_commit([row.id])
+    hand_over_notices([row])
     _record(session, case, row, "notice_released", actor, now)
     return row
 

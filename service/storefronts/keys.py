@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.core.db import utcnow
@@ -119,6 +119,8 @@ def find_key(session: Session, plaintext: str) -> ApiKey | None:
         select(ApiKey)
         .join(ApiKey.storefront)
         .where(ApiKey.key_hash == hash_key(plaintext), ApiKey.revoked_at.is_(None))
+        # The storefront from the same row: every authenticated request needs it.
+        .options(contains_eager(ApiKey.storefront))
     )
     return session.scalars(stmt).one_or_none()
 

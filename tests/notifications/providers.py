@@ -53,6 +53,7 @@ class _SmtpHandler:
             await asyncio.get_running_loop().run_in_executor(None, sink.on_data, message)
         with sink.lock:
             sink.messages.append(message)
+            sink.peers.append(session.peer)
             behaviour = sink.script.pop(0) if sink.script else "ok"
         if behaviour == "stall":
             # Accepted, but the answer never reaches the client (it gets killed).
@@ -72,6 +73,9 @@ class SmtpSink:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.messages: list[EmailMessage] = []
+        #: The client's address and port for each message: the same for messages that
+        #: came over one connection.
+        self.peers: list[tuple[str, int]] = []
         #: Behaviours for the next messages, consumed in order: "ok", "stall", "hang up"
         #: (the message is kept in every case: the server has it).
         self.script: list[str] = []

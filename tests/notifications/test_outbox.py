@@ -72,7 +72,10 @@ def test_an_sms_due_at_night_waits_for_8_am_in_the_customers_zone_email_goes_now
     with app.app_context():
         _staff_transition_at(db_session, case["id"], at_23)
     email, sms = [n for n in rows(db_session, case["id"]) if n.template == "request_item"]
-    assert (email.status, email.scheduled_for) == (NoticeStatus.pending, at_23)
+    assert (email.status, email.scheduled_for) == (
+        NoticeStatus.queued,
+        at_23,
+    )  # handed to the relay
     assert sms.status == NoticeStatus.deferred
     assert sms.scheduled_for == datetime(2026, 11, 24, 8, 0, tzinfo=SHANGHAI).astimezone(UTC)
 
@@ -100,7 +103,7 @@ def test_quiet_hours_respect_a_storefronts_own_window(app, create_tenant, client
     with app.app_context():
         _staff_transition_at(db_session, case["id"], at_21_30)
     sms = [n for n in rows(db_session, case["id"]) if n.template == "request_item"][1]
-    assert sms.status == NoticeStatus.pending
+    assert sms.status == NoticeStatus.queued
 
 
 def _inbound(client, app, body: str, phone: str = "+8613800138000", token: str = "tw-token"):
@@ -140,7 +143,7 @@ def test_stop_suppresses_later_sms_and_start_resumes(
     with app.app_context():
         _staff_transition_at(db_session, case["id"], datetime(2026, 11, 23, 4, 0, tzinfo=UTC))
     email, sms = [n for n in rows(db_session, case["id"]) if n.template == "request_item"]
-    assert email.status == NoticeStatus.pending
+    assert email.status == NoticeStatus.queued
     assert (sms.status, sms.last_error) == (NoticeStatus.suppressed, "customer replied STOP")
 
     assert _inbound(client, app, "START").status_code == 200

@@ -15,6 +15,8 @@ from tests.live import desk, kill, notice, open_case, seed, sweep, wait_until
 
 FAST = {"SWEEP_OUTBOX_SECONDS": "1"}
 HOLD = {"EMAIL_UNCERTAIN_POLICY": "hold"}
+#: A work horse per job says QUIT after each e-mail (a simple worker keeps the line).
+FORK = {"WORKER_MODE": "fork"}
 
 
 def notice_id_of(message) -> uuid.UUID:
@@ -40,7 +42,7 @@ def test_the_attempt_is_marked_before_data_and_the_250_committed_before_quit(
 
     smtp.on_data = at_data
     smtp.on_quit = lambda: seen.setdefault("quit", row(app, seen["id"]).status)
-    worker()
+    worker(**FORK)
     case = open_case(app, payload, key)
     wait_until(lambda: "quit" in seen)
     assert seen["data"] == (NoticeStatus.sending, True)
@@ -54,7 +56,7 @@ def test_a_worker_killed_as_it_says_quit_has_recorded_the_email_and_sends_no_sec
 ):
     app = web()
     payload, key = seed(app)
-    first = worker()
+    first = worker(**FORK)
     smtp.on_quit = lambda: kill(first)  # dies after the 250, in the old window
     case = open_case(app, payload, key)
     wait_until(lambda: first.poll() is not None)
@@ -64,6 +66,28 @@ def test_a_worker_killed_as_it_says_quit_has_recorded_the_email_and_sends_no_sec
     sweep(app)
     assert notice(app, case["id"], "email").status == NoticeStatus.sent
     assert len(smtp.messages) == 1
+
+
+def test_a_simple_worker_sends_the_next_email_on_the_same_connection_each_marked_at_its_250(
+    web, worker, smtp, twilio
+):
+    app = web()
+    payload, key = seed(app)
+    states: list[tuple[NoticeStatus, bool]] = []
+
+    def at_data(message) -> None:
+        at = row(app, notice_id_of(message))
+        states.append((at.status, at.handed_over_at is not None))
+
+    smtp.on_data = at_data
+    worker(WORKER_MODE="simple")
+    first = open_case(app, payload, key)
+    wait_until(lambda: notice(app, first["id"], "email").status == NoticeStatus.sent)
+    second = open_case(app, payload, key)
+    wait_until(lambda: notice(app, second["id"], "email").status == NoticeStatus.sent)
+    assert len(smtp.messages) == 2
+    assert smtp.peers[0] == smtp.peers[1]  # one connection: no QUIT between the two
+    assert states == [(NoticeStatus.sending, True)] * 2
 
 
 def stall_and_kill(app, payload, key, worker, smtp, **env) -> dict:

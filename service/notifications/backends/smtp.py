@@ -11,6 +11,7 @@ import hashlib
 import re
 import smtplib
 import ssl
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy as email_policy
@@ -113,6 +114,8 @@ class SmtpEmailBackend:
         *,
         ssl_context: ssl.SSLContext | None = None,
         message_id_domain: str = "aftersales",
+        reuse: bool = False,
+        max_idle: float = 30.0,
     ) -> None:
         if security not in ("none", "starttls", "tls"):
             raise ValueError(f"security must be 'none', 'starttls' or 'tls', not {security!r}")
@@ -127,6 +130,11 @@ class SmtpEmailBackend:
         self.timeout = timeout
         self.ssl_context = ssl_context
         self.message_id_domain = message_id_domain
+        #: Keep the connection open for the next message (a worker that sends job after
+        #: job in one process, WORKER_MODE=simple): no TCP, EHLO, TLS and AUTH per e-mail.
+        self.reuse = reuse
+        self.max_idle = max_idle
+        self._idle: tuple[smtplib.SMTP, float] | None = None
 
     def _tls_context(self) -> ssl.SSLContext:
         # Loading the system's CA bundle takes tens of milliseconds: do it once per
@@ -154,6 +162,28 @@ class SmtpEmailBackend:
             raise
         return smtp
 
+    def _take_idle(self) -> smtplib.SMTP | None:
+        """The connection the last message left open, if the server still answers on it
+        (RSET, before any of this message is sent: a failure here costs nothing)."""
+        if self._idle is None:
+            return None
+        smtp, since = self._idle
+        self._idle = None
+        if time.monotonic() - since <= self.max_idle:
+            try:
+                if smtp.rset()[0] == 250:
+                    return smtp
+            except (smtplib.SMTPException, OSError):
+                pass
+        _close(smtp)
+        return None
+
+    def close(self) -> None:
+        """Say goodbye on the connection kept for the next message, if any."""
+        if self._idle is not None:
+            _close(self._idle[0])
+            self._idle = None
+
     def find_sent(self, msg: EmailMessage, since: datetime) -> str | None:
         """SMTP cannot tell; the caller sends again."""
         return None
@@ -175,15 +205,17 @@ class SmtpEmailBackend:
             data_began = True
 
         try:
-            smtp = self._connect()
+            smtp = self._take_idle() or self._connect()
+            kept = False
             try:
                 _watch_data(smtp, began, lambda: handover and handover.accepted(message_id))
                 smtp.send_message(mime, from_addr=self.from_addr, to_addrs=[msg.to])
+                if self.reuse:
+                    del smtp.data  # the next message watches its own DATA
+                    self._idle, kept = (smtp, time.monotonic()), True
             finally:
-                try:
-                    smtp.quit()
-                except (smtplib.SMTPException, OSError):
-                    smtp.close()
+                if not kept:
+                    _close(smtp)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise _smtp_code_error(code, text, f"recipient {msg.to} refused") from exc
@@ -211,6 +243,13 @@ class SmtpEmailBackend:
             # Disconnects, refused connections, timeouts, TLS handshakes: all worth retrying.
             raise TransientSendError(f"SMTP connection failed: {exc!r}") from exc
         return message_id
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _watch_data(

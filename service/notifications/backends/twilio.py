@@ -70,6 +70,11 @@ class TwilioSmsBackend:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.status_callback = status_callback
+        # One session per backend: a worker that sends job after job (WORKER_MODE=simple)
+        # keeps its TLS connection to Twilio alive instead of a handshake per SMS.
+        self.http = requests.Session()
+        self.http.auth = (account_sid, auth_token)
+        self.http.headers["Accept"] = "application/json"
 
     @property
     def messages_url(self) -> str:
@@ -92,13 +97,7 @@ class TwilioSmsBackend:
         url: str | None = self.messages_url
         while url:
             try:
-                response = requests.get(
-                    url,
-                    params=params,
-                    auth=(self.account_sid, self.auth_token),
-                    headers={"Accept": "application/json"},
-                    timeout=self.timeout,
-                )
+                response = self.http.get(url, params=params, timeout=self.timeout)
             except requests.RequestException as exc:
                 raise TransientSendError(f"Twilio list request failed: {exc!r}") from exc
             with response:
@@ -126,13 +125,7 @@ class TwilioSmsBackend:
         if self.status_callback:
             form["StatusCallback"] = self.status_callback
         try:
-            response = requests.post(
-                self.messages_url,
-                data=form,
-                auth=(self.account_sid, self.auth_token),
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-            )
+            response = self.http.post(self.messages_url, data=form, timeout=self.timeout)
         except requests.Timeout as exc:
             raise TransientSendError(f"Twilio request timed out: {exc}") from exc
         except requests.RequestException as exc:

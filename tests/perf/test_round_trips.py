@@ -1,0 +1,76 @@
+"""Round trips per request: how many SQL statements (and Redis commands) a request
+costs, counted on the real database. Counts, never timings: a ceiling that fails when a
+change adds a reload, a needless flush or a second UPDATE to the hot path."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from redis import Redis
+from rq.job import Job, JobStatus
+from sqlalchemy import event, select
+
+from service.core.redis_conn import redis
+from service.notifications.models import NoticeStatus, Notification
+from tests.conftest import case_payload
+
+
+@contextmanager
+def counted(app) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = app.extensions["database"].engine
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(" ".join(statement.split()[:3]).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def create(client, tenant, external_id: str) -> dict:
+    customer = {**case_payload()["customer"], "external_id": external_id}
+    response = client.post(
+        "/api/v1/cases", json=case_payload(customer=customer), headers=tenant.headers
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def notices_of(db_session, case: dict) -> list[Notification]:
+    return db_session.scalars(
+        select(Notification).where(Notification.case_id == uuid.UUID(case["id"]))
+    ).all()
+
+
+def test_creating_a_case_writes_its_notices_queued_and_enqueues_them_without_an_update(
+    app, client, tenant, db_session
+):
+    create(client, tenant, "warm-up")  # the first request of a run fills caches
+    with counted(app) as statements:
+        case = create(client, tenant, "counted")
+    rows = notices_of(db_session, case)
+    assert {row.status for row in rows} == {NoticeStatus.queued}
+    with app.app_context():
+        jobs = Job.fetch_many([f"notice-{row.id}" for row in rows], connection=redis())
+    assert [job.get_status() for job in jobs] == [JobStatus.QUEUED] * 2
+    # The relay's pipeline after the commit replaced the UPDATE marking them queued.
+    assert not [s for s in statements if s.startswith("UPDATE NOTIFICATIONS")], statements
+    # Key and storefront in one SELECT, the case number, the customer, then one INSERT
+    # per table (both notices in one), inside the request's transaction.
+    assert len(statements) <= 10, statements
+
+
+def test_notices_handed_over_while_redis_is_down_go_back_to_pending_for_the_sweeper(
+    app, client, tenant, db_session, monkeypatch
+):
+    monkeypatch.setitem(app.extensions, "redis", Redis(port=1, socket_connect_timeout=1))
+    case = create(client, tenant, "redis-down")
+    rows = notices_of(db_session, case)
+    for row in rows:
+        db_session.refresh(row)
+    assert {row.status for row in rows} == {NoticeStatus.pending}
