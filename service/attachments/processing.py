@@ -37,6 +37,7 @@ IMAGE_FORMATS = {
     "image/heif": ("JPEG", "image/jpeg", "jpg"),
 }
 THUMBNAIL_TYPE = "image/jpeg"
+UNREADABLE = "The image cannot be read: it is damaged or cut short."
 
 
 def accepted_types() -> list[str]:
@@ -45,12 +46,15 @@ def accepted_types() -> list[str]:
 
 
 class FileRefused(ValueError):
-    """The upload is not kept; `status` is the HTTP status, the message says why."""
+    """The upload is not kept; `status` is the HTTP status, the message says why and
+    `reason` names it for pages that say it in the customer's words: empty, type,
+    pixels or unreadable."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, reason: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -79,14 +83,16 @@ def sniff(data: bytes) -> str | None:
 def process(data: bytes, limits: Limits) -> Processed:
     """What to store for `data`; FileRefused when it is not a file we keep."""
     if not data:
-        raise FileRefused(422, "The file is empty.")
+        raise FileRefused(422, "The file is empty.", "empty")
     found = sniff(data)
     if found == PDF:
         return Processed(PDF, "pdf", data, None, None, None)
     if found not in IMAGE_FORMATS or (found in ("image/heic", "image/heif") and not HEIC):
         what = f"is {found}" if found else "is of no type we recognise"
         photos = ", ".join(t.removeprefix("image/").upper() for t in accepted_types() if t != PDF)
-        raise FileRefused(415, f"The file's content {what}: send a photo ({photos}) or a PDF.")
+        raise FileRefused(
+            415, f"The file's content {what}: send a photo ({photos}) or a PDF.", "type"
+        )
     return _reencode(data, found, limits)
 
 
@@ -101,12 +107,12 @@ def _open_checked(data: bytes, limits: Limits) -> Image.Image:
         try:
             image = Image.open(io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise FileRefused(422, _too_many_pixels(limits)) from exc
+            raise FileRefused(422, _too_many_pixels(limits), "pixels") from exc
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            raise FileRefused(422, "The image cannot be read: it is damaged or cut short.") from exc
+            raise FileRefused(422, UNREADABLE, "unreadable") from exc
     width, height = image.size
     if width * height > limits.max_pixels or width < 1 or height < 1:
-        raise FileRefused(422, _too_many_pixels(limits, width, height))
+        raise FileRefused(422, _too_many_pixels(limits, width, height), "pixels")
     return image
 
 
@@ -126,7 +132,7 @@ def _reencode(data: bytes, found: str, limits: Limits) -> Processed:
             image.load()
             upright = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
-        raise FileRefused(422, "The image cannot be read: it is damaged or cut short.") from exc
+        raise FileRefused(422, UNREADABLE, "unreadable") from exc
     icc_profile = image.info.get("icc_profile")
     upright = _for_format(upright, image_format)
     upright.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS)

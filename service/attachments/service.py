@@ -37,13 +37,15 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"\\/<>:|?*]")
 
 
 class AttachmentRefused(ValueError):
-    """Nothing was stored: `status`, the failing `field` (file, kind, note) and why."""
+    """Nothing was stored: `status`, the failing `field` (file, kind, note), why, and
+    the `reason` by name (missing, too_large, count, kind, note, or FileRefused's)."""
 
-    def __init__(self, status: int, field: str, message: str) -> None:
+    def __init__(self, status: int, field: str, message: str, reason: str) -> None:
         super().__init__(message)
         self.status = status
         self.field = field
         self.message = message
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,14 @@ def upload_body_limit(settings: Settings) -> int:
 def read_upload(file: IO[bytes] | None, filename: str | None, settings: Settings) -> Upload:
     """The uploaded file's bytes, at most ATTACHMENT_MAX_BYTES of them."""
     if file is None:
-        raise AttachmentRefused(422, "file", "Choose a file to upload.")
+        raise AttachmentRefused(422, "file", "Choose a file to upload.", "missing")
     data = file.read(settings.attachment_max_bytes + 1)
     if len(data) > settings.attachment_max_bytes:
         raise AttachmentRefused(
-            413, "file", f"The file is larger than {settings.attachment_max_bytes} bytes."
+            413,
+            "file",
+            f"The file is larger than {settings.attachment_max_bytes} bytes.",
+            "too_large",
         )
     return Upload(clean_filename(filename), data)
 
@@ -85,7 +90,7 @@ def parse_kind(raw: str | None, default: AttachmentKind) -> AttachmentKind:
         return AttachmentKind(raw)
     except ValueError:
         choices = ", ".join(kind.value for kind in AttachmentKind)
-        raise AttachmentRefused(422, "kind", f"Must be one of: {choices}.") from None
+        raise AttachmentRefused(422, "kind", f"Must be one of: {choices}.", "kind") from None
 
 
 def parse_note(raw: str | None) -> str | None:
@@ -93,9 +98,9 @@ def parse_note(raw: str | None) -> str | None:
 
     note = (raw or "").strip()
     if unsafe_text(note):
-        raise AttachmentRefused(422, "note", UNSAFE_TEXT_MESSAGE)
+        raise AttachmentRefused(422, "note", UNSAFE_TEXT_MESSAGE, "note")
     if len(note) > NOTE_MAX:
-        raise AttachmentRefused(422, "note", f"At most {NOTE_MAX} characters.")
+        raise AttachmentRefused(422, "note", f"At most {NOTE_MAX} characters.", "note")
     return note or None
 
 
@@ -129,12 +134,17 @@ def add_attachment(
     """
     if attachment_count(session, case) >= settings.attachment_max_per_case:
         raise AttachmentRefused(
-            409, "file", f"This case already has {settings.attachment_max_per_case} attachments."
+            409,
+            "file",
+            f"This case already has {settings.attachment_max_per_case} attachments.",
+            "count",
         )
     try:
         kept = process(upload.data, _limits(settings))
     except FileRefused as refused:
-        raise AttachmentRefused(refused.status, "file", refused.message) from refused
+        raise AttachmentRefused(
+            refused.status, "file", refused.message, refused.reason
+        ) from refused
     now = utcnow()
     attachment_id = uuid.uuid4()
     stem = upload.filename.rsplit(".", 1)[0] if "." in upload.filename else upload.filename
