@@ -23,7 +23,7 @@ try:  # HEIC (iPhone photos) when pillow-heif is installed; JPEG/PNG/WebP/PDF al
 
     register_heif_opener()
     HEIC = True
-except ImportError:  # pragma: no cover - depends on the machine
+except ImportError:  # pragma: no cover - requirements.txt installs it
     HEIC = False
 
 PDF = "application/pdf"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -237,3 +238,46 @@ def test_another_cases_attachment_id_is_404_under_this_case(client, tenant, open
     url = f"/api/v1/cases/{mine['id']}/attachments/{body['id']}"
     for suffix in ("", "/content", "/thumbnail"):
         assert client.get(url + suffix, headers=tenant.headers).status_code == 404
+
+
+def test_an_iphone_heic_photo_is_stored_as_a_jpeg_without_gps(client, tenant, open_case, upload):
+    pytest.importorskip("pillow_heif")
+    response = upload(open_case(), photo(fmt="HEIF"), filename="IMG_0042.HEIC")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["content_type"] == "image/jpeg" and body["filename"] == "IMG_0042.jpg"
+    stored = client.get(body["content_url"], headers=tenant.headers).data
+    assert exif_of(stored) == {"base": {}, "gps": {}}
+    # pillow-heif writes the orientation into the container, not EXIF: already upright.
+    assert (body["width"], body["height"]) == (400, 300)
+
+
+def test_files_stored_for_an_upload_whose_transaction_rolls_back_are_removed(
+    app, open_case, stored_files
+):
+    import uuid
+
+    from service.attachments.models import AttachmentKind
+    from service.attachments.service import Upload, add_attachment
+    from service.attachments.storage import storage
+    from service.cases.models import Case
+    from service.core import db
+    from service.core.auth import Actor, ActorType
+
+    case = open_case()
+    files = stored_files()
+    with app.test_request_context():
+        row = db.session().get(Case, uuid.UUID(case["id"]))
+        add_attachment(
+            db.session(),
+            storage(),
+            app.config["SETTINGS"],
+            row,
+            Upload("a.jpg", photo()),
+            AttachmentKind.document,
+            None,
+            Actor(ActorType.system, None, "test"),
+        )
+        assert len(stored_files() - files) == 2
+        db.rollback()
+    assert stored_files() == files
