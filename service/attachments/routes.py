@@ -89,7 +89,7 @@ class AttachmentsViews(MethodView):
         """Attach a photo or document (multipart/form-data: file, kind, note)
 
         The type is read from the content, never from the name or the declared type.
-        Images (JPEG, PNG, WebP) are turned upright, stripped of their metadata (EXIF
+        Images (JPEG, PNG, WebP, HEIC) are turned upright, stripped of their metadata (EXIF
         with its GPS position among it), scaled to ATTACHMENT_IMAGE_MAX_SIDE and given
         a thumbnail; PDFs are kept as sent. A timeline entry records the upload.
         """

@@ -60,7 +60,7 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "photo_error_missing": "Choose a photo or PDF first.",
         "photo_error_empty": "That file is empty. Please choose another.",
         "photo_error_too_large": "That file is too large. Please send a smaller photo.",
-        "photo_error_type": "We can only take photos (JPEG, PNG, WebP) and PDF files.",
+        "photo_error_type": "We can only take photos (JPEG, PNG, WebP, HEIC) and PDF files.",
         "photo_error_pixels": "That picture is too large. Please send a smaller photo.",
         "photo_error_unreadable": "That picture could not be read. Please try another.",
         "photo_error_count": "This case already holds as many files as it can. Reply to our "
@@ -225,7 +225,7 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "photo_error_missing": "请先选择一张照片或一个 PDF 文件。",
         "photo_error_empty": "该文件是空的，请选择其他文件。",
         "photo_error_too_large": "文件太大，请上传较小的照片。",
-        "photo_error_type": "我们只接收照片（JPEG、PNG、WebP）和 PDF 文件。",
+        "photo_error_type": "我们只接收照片（JPEG、PNG、WebP、HEIC）和 PDF 文件。",
         "photo_error_pixels": "图片尺寸太大，请上传较小的照片。",
         "photo_error_unreadable": "无法读取该图片，请换一张试试。",
         "photo_error_count": "此工单的文件数量已达上限。如需发送更多，请回复我们的最新消息。",

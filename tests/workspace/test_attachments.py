@@ -51,7 +51,7 @@ def test_a_refused_file_comes_back_on_the_case_page_and_nothing_is_stored(
     case = open_case()
     response = _upload(desk, case, executable(), filename="goods.jpg")
     assert response.status_code == 415
-    assert "Only photos (JPEG, PNG, WebP) and PDF files" in response.get_data(as_text=True)
+    assert "Only photos (JPEG, PNG, WebP, HEIC) and PDF files" in response.get_data(as_text=True)
     assert _count(db_session) == 0
 
 

@@ -48,7 +48,7 @@ def _reason(refused: AttachmentRefused) -> str:
             "The file is larger than %(megabytes)s MB.",
             megabytes=round(settings.attachment_max_bytes / 1_048_576, 1),
         ),
-        "type": _("Only photos (JPEG, PNG, WebP) and PDF files can be attached."),
+        "type": _("Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be attached."),
         "pixels": _(
             "The picture has too many pixels (at most %(n)d).", n=settings.attachment_max_pixels
         ),
