@@ -36,6 +36,7 @@ IMAGE_FORMATS = {
     "image/heic": ("JPEG", "image/jpeg", "jpg"),
     "image/heif": ("JPEG", "image/jpeg", "jpg"),
 }
+PHOTO_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/heic": "HEIC"}
 THUMBNAIL_TYPE = "image/jpeg"
 UNREADABLE = "The image cannot be read: it is damaged or cut short."
 
@@ -89,7 +90,7 @@ def process(data: bytes, limits: Limits) -> Processed:
         return Processed(PDF, "pdf", data, None, None, None)
     if found not in IMAGE_FORMATS or (found in ("image/heic", "image/heif") and not HEIC):
         what = f"is {found}" if found else "is of no type we recognise"
-        photos = ", ".join(t.removeprefix("image/").upper() for t in accepted_types() if t != PDF)
+        photos = ", ".join(PHOTO_NAMES[t] for t in accepted_types() if t != PDF)
         raise FileRefused(
             415, f"The file's content {what}: send a photo ({photos}) or a PDF.", "type"
         )
