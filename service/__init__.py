@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "service.storefronts.routes",
     "service.reports.routes",
     "service.quality.routes",
+    "service.attachments.routes",
 )
 
 

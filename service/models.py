@@ -1,5 +1,6 @@
 """Every model module, imported once so the metadata is complete (Alembic, tests)."""
 
+from service.attachments import models as attachments  # noqa: F401
 from service.cases import models as cases  # noqa: F401
 from service.contact_log import models as contact_log  # noqa: F401
 from service.conversations import models as conversations  # noqa: F401

@@ -8,6 +8,7 @@ Run these on PostgreSQL too (TEST_DATABASE_URL): it refuses NUL where SQLite sto
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 from typing import Any
@@ -169,6 +170,8 @@ def test_a_nul_in_the_idempotency_key_is_400_naming_it_and_nothing_is_written(
         ("GET", "/api/v1/cases/MS-1%00/timeline"),
         ("POST", "/api/v1/cases/MS-1%00/actions/cancel"),
         ("POST", "/api/v1/cases/MS-1%00/contacts"),
+        ("POST", "/api/v1/cases/MS-1%00/attachments"),
+        ("GET", "/api/v1/cases/MS-1%00/attachments/00000000-0000-0000-0000-000000000000"),
     ],
 )
 def test_a_nul_in_the_case_reference_is_422_naming_it(client, admin, db_session, method, url):
@@ -366,3 +369,46 @@ def test_a_request_schema_cannot_load_a_datetime_without_the_range_check():
 
     with pytest.raises(TypeError, match=r"fields\.DateTime"):
         CarelessSchema().load({"when": "2026-01-01T00:00:00Z"})
+
+
+# --- multipart uploads (service/attachments/): the spec walk above covers JSON bodies only.
+
+
+def _upload(client, headers, case: dict, filename: str = "photo.jpg", **fields: str):
+    from tests.attachments.files import photo
+
+    return client.post(
+        f"/api/v1/cases/{case['id']}/attachments",
+        data={"file": (io.BytesIO(photo()), filename), **fields},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+
+
+@pytest.mark.parametrize("field", ["kind", "note"])
+def test_a_nul_in_an_upload_field_is_422_naming_it_and_nothing_is_written(
+    client, tenant, open_case, db_session, field
+):
+    from service.attachments.models import Attachment
+
+    case = open_case()
+    before = written(db_session)
+    response = _upload(client, tenant.headers, case, **{field: NUL})
+    assert response.status_code == 422
+    names(response, "form", field)
+    assert written(db_session) == before
+    assert db_session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+@pytest.mark.parametrize(
+    "filename",
+    ["a\u0000b.jpg", "../../etc/passwd", "C:\\Windows\\x.jpg", "<script>.jpg", "." * 300],
+    ids=["nul", "traversal", "windows-path", "markup", "long-dots"],
+)
+def test_a_hostile_file_name_is_stored_cleaned_never_as_a_path(client, tenant, open_case, filename):
+    response = _upload(client, tenant.headers, open_case(), filename=filename)
+    assert response.status_code == 201, response.get_json()
+    stored = response.get_json()["filename"]
+    assert stored.endswith(".jpg")
+    assert not set(stored) & set("\x00/\\<>")
+    assert len(stored) <= 120

@@ -3,6 +3,7 @@ absent from every list."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -66,7 +67,7 @@ def _fill(rule: Rule, case: dict) -> str:
     values = {"case_ref": case["id"], "customer_id": uuid.UUID(case["customer"]["id"])}
     values |= {
         name: uuid.UUID(case[name])
-        for name in ("macro_id", "message_id", "notice_id", "contact_id")
+        for name in ("macro_id", "message_id", "notice_id", "contact_id", "attachment_id")
     }
     _domain, path = rule.build({name: values[name] for name in rule.arguments})
     assert "<" not in path, path
@@ -109,8 +110,23 @@ def _conversation_of(db_session, case: dict) -> dict:
     }
 
 
+def _attachment_of(client, tenant, case: dict) -> str:
+    """A photo on the case, for the attachment routes (a thumbnail route needs an image)."""
+    from tests.attachments.files import photo
+
+    response = client.post(
+        f"/api/v1/cases/{case['id']}/attachments",
+        data={"file": (io.BytesIO(photo()), "photo.jpg")},
+        content_type="multipart/form-data",
+        headers=tenant.headers,
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
 def test_every_route_with_an_id_is_covered_by_this_test(app):
     known = {"case_ref", "customer_id", "macro_id", "message_id", "notice_id", "contact_id"}
+    known |= {"attachment_id"}
     known |= ADMIN_ONLY
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API_PREFIX):
@@ -141,6 +157,7 @@ def test_another_storefronts_case_and_customer_are_404_on_every_route(
     case = _conversation_of(db_session, _delivered_and_surveyed(app, db_session, walk))
     notices = client.get(f"/api/v1/cases/{case['id']}/notifications", headers=tenant.headers)
     case["notice_id"] = notices.get_json()[0]["id"]
+    case["attachment_id"] = _attachment_of(client, tenant, case)
     checked = 0
     for rule, method in _tenant_routes(app):
         url = _fill(rule, case)

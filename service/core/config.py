@@ -183,6 +183,30 @@ class Settings:
     #: "tls" (IMAPS) or "none" (loopback/testing only).
     imap_security: str = setting("tls", choices=("tls", "none"))
 
+    # Attachments (service/attachments/): photos and documents on a case.
+    #: "folder" (files under ATTACHMENT_FOLDER) or "s3" (an S3-compatible bucket).
+    attachment_storage: str = setting("folder", choices=("folder", "s3"))
+    #: Default: `<instance_dir>/attachments`.
+    attachment_folder: Path | None = None
+    attachment_s3_bucket: str | None = None
+    #: An S3-compatible service's URL (MinIO, Ceph, OSS...); unset: AWS itself.
+    attachment_s3_endpoint_url: str | None = setting(None, check=_url("http", "https"))
+    attachment_s3_region: str = "us-east-1"
+    #: Unset: boto3's own credential chain (environment, instance role...).
+    attachment_s3_access_key_id: str | None = None
+    attachment_s3_secret_access_key: str | None = None
+    #: The largest file one upload may carry, in bytes (its request may be a little larger).
+    attachment_max_bytes: int = setting(10 * 1024 * 1024, minimum=1024)
+    #: How many attachments one case may hold.
+    attachment_max_per_case: int = setting(30, minimum=1)
+    #: Images with more pixels than this are refused before they are decoded
+    #: (decompression bombs).
+    attachment_max_pixels: int = setting(40_000_000, minimum=10_000)
+    #: Stored images are scaled down to fit this many pixels on their longer side.
+    attachment_image_max_side: int = setting(4096, minimum=64)
+    #: Thumbnails fit this many pixels on their longer side.
+    attachment_thumbnail_side: int = setting(320, minimum=16)
+
     @staticmethod
     def env_name(name: str) -> str:
         return name.upper()
@@ -213,6 +237,10 @@ class Settings:
             settings.secure_cookies = settings.public_base_url.startswith("https://")
         if not settings.secret_key:
             settings.secret_key = _stable_secret_key(settings.instance_dir)
+        if settings.attachment_folder is None:
+            settings.attachment_folder = settings.instance_dir / "attachments"
+        if settings.attachment_storage == "s3" and not settings.attachment_s3_bucket:
+            raise ConfigError("ATTACHMENT_STORAGE=s3 needs ATTACHMENT_S3_BUCKET: expected a name")
         return settings
 
 

@@ -133,6 +133,12 @@ def close_session(_exc: BaseException | None = None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         _end(db_session, Session.close)
+    # Closing without a commit is a rollback: undo what was to be kept only with one.
+    for callback in g.pop("on_rollback", []):
+        try:
+            callback()
+        except Exception:
+            logger.exception("on-rollback callback failed")
 
 
 def _end(db_session: Session, how: Any) -> None:
@@ -156,17 +162,29 @@ def after_commit(callback: Any) -> None:
     g.setdefault("after_commit", []).append(callback)
 
 
+def on_rollback(callback: Any) -> None:
+    """Run `callback()` should the current request's transaction roll back instead of
+    committing: undo work done outside the database (files written to a store)."""
+    g.setdefault("on_rollback", []).append(callback)
+
+
 def rollback() -> None:
     """Roll the request's work back, with whatever was to follow its commit. Used on
     the way to an error answer, so it never raises (see `_end`)."""
     g.pop("after_commit", None)
     _end(session(), Session.rollback)
+    for callback in g.pop("on_rollback", []):
+        try:
+            callback()
+        except Exception:
+            logger.exception("on-rollback callback failed")
 
 
 def run_after_commit() -> None:
     """Run the callbacks; a failing one is logged, never turned into a failed request:
     the work is committed, and whatever the callback was to do has a fallback (the
     outbox sweeper)."""
+    g.pop("on_rollback", None)
     for callback in g.pop("after_commit", []):
         try:
             callback()

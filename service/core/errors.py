@@ -82,7 +82,8 @@ def http_error(error: HTTPException) -> tuple[dict[str, Any], int, dict[str, str
     data = getattr(error, "data", None) or {}
     errors = data.get("errors", data.get("messages"))
     if code == 413 and errors is None:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        # The request's own limit: upload routes raise it (service/attachments/).
+        limit = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH")
         data = {**data, "message": f"The request body is larger than {limit} bytes."}
     body = error_body(code, data.get("message"), errors, **(data.get("details") or {}))
     # werkzeug's own headers (Allow on a 405) without its HTML content type.

@@ -53,7 +53,19 @@ def request_key() -> str | None:
 def _fingerprint() -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data())
+    if request.mimetype == "multipart/form-data":
+        # Every client draws its own boundary, so the same upload is never the same
+        # bytes twice: compare what the parts hold instead.
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(json.dumps(["field", name, value]).encode())
+        for name, file in sorted(request.files.items(multi=True), key=lambda part: part[0]):
+            position = file.stream.tell()
+            file.stream.seek(0)
+            content = hashlib.sha256(file.stream.read()).hexdigest()
+            file.stream.seek(position)
+            digest.update(json.dumps(["file", name, file.filename, content]).encode())
+    else:
+        digest.update(request.get_data())
     return digest.hexdigest()
 
 

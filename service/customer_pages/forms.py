@@ -21,6 +21,8 @@ from service.surveys.service import ANSWER_FIELDS
 
 QUOTE_FORM: Final = "quote-form"
 SURVEY_FORM: Final = "survey-form"
+#: The status page's photo upload (bound to the case itself).
+PHOTO_FORM: Final = "photo-form"
 #: The form field that carries the binding.
 BINDING_FIELD: Final = "csrf_token"
 #: Same limit as notes through the API.

@@ -7,14 +7,27 @@ a 500), and a page for a bad link shows nothing of any case.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from service.attachments.models import AttachmentKind
+from service.attachments.processing import PDF, sniff
+from service.attachments.service import (
+    AttachmentRefused,
+    add_attachment,
+    case_attachments,
+    find_attachment,
+    parse_note,
+    read_upload,
+)
+from service.attachments.serving import file_response, raise_body_limit
+from service.attachments.storage import storage
 from service.core import db
 from service.core.db import utcnow
 from service.customer_pages import forms
@@ -23,6 +36,7 @@ from service.customer_pages.service import (
     PageNotice,
     answer_survey,
     case_for_token,
+    customer_actor,
     decide_quote,
     open_survey,
     quote_decidable,
@@ -37,7 +51,7 @@ bp = Blueprint("customer_pages", __name__, template_folder="templates")
 # Inline CSS is all the pages use; nothing else may load, and no one may frame the
 # approve button (clickjacking).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 
@@ -114,20 +128,81 @@ def _committed() -> None:
 # --- status ------------------------------------------------------------------------
 
 
-@bp.get("/c/<token>")
-def status(token: str) -> Response:
+def _status_page(present: Presenter, token: str, status: int = 200, **context: Any) -> Response:
     session = db.session()
-    case = case_for_token(session, token, "status")
-    present = Presenter(session, case)
+    case = present.case
     now = utcnow()
     quote = current_quote(case)
     return _page(
         present,
         "status.html",
+        status,
+        token=token,
         quote=present.quote(quote, now) if quote else None,
         quote_waiting=quote_decidable(case, quote, now),
         conversation=present.conversation(session),
+        attachments=case_attachments(session, case),
+        photo_binding=forms.bind(forms.PHOTO_FORM, case.id, case.id),
+        **context,
     )
+
+
+@bp.get("/c/<token>")
+def status(token: str) -> Response:
+    session = db.session()
+    case = case_for_token(session, token, "status")
+    return _status_page(Presenter(session, case), token, added=request.args.get("added") == "1")
+
+
+# --- photos: the customer's own, from a phone; the desk's, to look at ------------------
+
+
+@bp.post("/c/<token>/attachments")
+def add_photo(token: str) -> Response:
+    raise_body_limit()
+    session = db.session()
+    case = case_for_token(session, token, "status", for_update=True)
+    present = Presenter(session, case)
+    try:
+        forms.bound_id(forms.PHOTO_FORM, request.form, case.id)
+        note = parse_note(forms.clean_text(request.form.get("note", "")))
+        part = request.files.get("file")
+        settings = current_app.config["SETTINGS"]
+        upload = read_upload(
+            part.stream if part and part.filename else None, part and part.filename, settings
+        )
+        kind = AttachmentKind.invoice if sniff(upload.data) == PDF else AttachmentKind.damage_photo
+        add_attachment(session, storage(), settings, case, upload, kind, note, customer_actor(case))
+    except RequestEntityTooLarge:
+        db.rollback()
+        return _status_page(present, token, 413, photo_error="photo_error_too_large")
+    except AttachmentRefused as refused:
+        db.rollback()
+        return _status_page(
+            present, token, refused.status, photo_error=f"photo_error_{refused.reason}"
+        )
+    _committed()
+    return redirect(url_for(".status", token=token, added=1, _anchor="photos"), 303)
+
+
+@bp.get("/c/<token>/attachments/<uuid:attachment_id>")
+def attachment_file(token: str, attachment_id: uuid.UUID) -> Response:
+    return _attachment(token, attachment_id, thumbnail=False)
+
+
+@bp.get("/c/<token>/attachments/<uuid:attachment_id>/thumbnail")
+def attachment_thumbnail(token: str, attachment_id: uuid.UUID) -> Response:
+    return _attachment(token, attachment_id, thumbnail=True)
+
+
+def _attachment(token: str, attachment_id: uuid.UUID, thumbnail: bool) -> Response:
+    session = db.session()
+    case = case_for_token(session, token, "status")
+    attachment = find_attachment(session, case, attachment_id)
+    response = file_response(attachment, thumbnail) if attachment else None
+    if response is None:
+        return _caseless_page(404, "error_title", "error_body")
+    return response
 
 
 # --- quote approval ----------------------------------------------------------------

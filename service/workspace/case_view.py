@@ -21,6 +21,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from service.attachments.models import AttachmentKind
+from service.attachments.service import case_attachments
 from service.cases.action_schemas import AssignmentSchema
 from service.cases.eligibility import case_eligibility
 from service.cases.lifecycle import allowed_actions
@@ -67,6 +69,16 @@ EVENT_WORDS = {
     "assign": _l("Assignment changed"),
     "approve_quote": _l("Quote approved"),
     "decline_quote": _l("Quote declined"),
+    "attach": _l("File attached"),
+    "detach": _l("File removed"),
+}
+#: What an attachment is, in the upload form's choice and the list (the desk's own
+#: goods-in photos first: that is what the desk adds most).
+ATTACHMENT_KINDS = {
+    AttachmentKind.goods_in_photo: _l("Photo of the goods as received"),
+    AttachmentKind.damage_photo: _l("Photo of the fault or damage"),
+    AttachmentKind.invoice: _l("Invoice or proof of purchase"),
+    AttachmentKind.document: _l("Other document"),
 }
 QUOTE_WORDS = {
     QuoteStatus.pending: _l("Awaiting the customer"),
@@ -273,6 +285,9 @@ def case_context(case: Case, now: datetime, forms: list[Form] | None = None) -> 
         "events": list(case.events),
         "notices": notices(case),
         "contacts": case_contacts(db.session(), case),
+        "attachments": case_attachments(db.session(), case),
+        "attachment_kinds": [(kind.value, str(label)) for kind, label in ATTACHMENT_KINDS.items()],
+        "attachment_kind_word": lambda kind: str(ATTACHMENT_KINDS.get(kind, kind)),
         **conversation(case),
         "quote": quote,
         "clocks": running_clocks(case, now),

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from service.attachments.serving import raise_body_limit
 from service.core import db
 from service.workspace import i18n
 from service.workspace.pages import PageError, bp, render
@@ -19,6 +20,7 @@ VIEWS = (
     "service.workspace.views.auth",
     "service.workspace.views.queue",
     "service.workspace.views.case",
+    "service.workspace.views.attachments",
     "service.workspace.views.messages",
     "service.workspace.views.calls",
     "service.workspace.views.goods_in",
@@ -31,8 +33,15 @@ VIEWS = (
 csrf = CSRFProtect()
 
 
+#: Pages taking a file: their bodies may be as large as an upload (service/attachments/).
+UPLOAD_ENDPOINTS = frozenset({"workspace.upload_attachment"})
+
+
 @bp.before_request
 def _check_csrf() -> None:
+    # Before the token is read from the body, which is when Flask applies the limit.
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        raise_body_limit()
     # Only the workspace's forms are protected this way: the API authenticates by
     # bearer token (no cookie, so no CSRF) and the customer pages sign their forms.
     csrf.protect()
@@ -61,6 +70,7 @@ def _http_error(error: HTTPException) -> Response:
         403: _("Your role may not do this."),
         404: _("There is no such page."),
         405: _("That page does not take this kind of request."),
+        413: _("The file is too large."),
     }
     response = _error_page(error.code or 400, messages.get(error.code or 400, _("Bad request.")))
     for name, value in error.get_headers():

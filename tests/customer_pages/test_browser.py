@@ -148,3 +148,33 @@ def test_a_broken_link_gets_a_page_that_shows_nothing(site: Site, phone: Any, lo
     expect(phone.locator("h1")).to_have_text(STRINGS[locale]["link_invalid_title"])
     assert "Harbour" not in phone.content()
     shoot(phone, f"link-invalid-{locale}")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN"])
+def test_a_customer_adds_a_photo_of_the_damage_from_the_phone(
+    site: Site, phone: Any, locale: str, tmp_path: Path
+):
+    from playwright.sync_api import expect
+
+    from tests.attachments.files import photo
+
+    case = walk(site, CUSTOMERS[locale], [])
+    t = STRINGS[locale]
+    picture = tmp_path / "IMG_0001.JPG"
+    picture.write_bytes(photo(size=(1200, 900)))
+    phone.goto(link(site, case, "status"))
+    form = phone.locator("#photos form")
+    form.locator("input[type=file]").set_input_files(str(picture))
+    send = form.get_by_role("button", name=t["photo_send"])
+    assert send.bounding_box()["height"] >= 44
+    send.click()
+    expect(phone.get_by_text(t["photo_added"])).to_be_visible()
+    thumbnail = phone.locator("#photos img[data-thumbnail]")
+    expect(thumbnail).to_have_count(1)
+    phone.wait_for_function(
+        "() => { const i = document.querySelector('#photos img[data-thumbnail]');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    shoot(phone, f"status-photo-added-{locale}")
+    listed = site.client.get(f"/api/v1/cases/{case['id']}/attachments", headers=site.staff)
+    assert [a["uploaded_by"]["type"] for a in listed.get_json()] == ["customer"]

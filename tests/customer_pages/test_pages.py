@@ -274,7 +274,12 @@ def test_an_expired_token_is_410_and_reveals_nothing(client, link, two_cases, mo
 
 
 PURPOSE_PATHS = {
-    "status": lambda token: [("GET", f"/c/{token}")],
+    "status": lambda token: [
+        ("GET", f"/c/{token}"),
+        ("POST", f"/c/{token}/attachments"),
+        ("GET", f"/c/{token}/attachments/{uuid.UUID(int=0)}"),
+        ("GET", f"/c/{token}/attachments/{uuid.UUID(int=0)}/thumbnail"),
+    ],
     "quote": lambda token: [
         ("GET", f"/c/quote/{token}"),
         ("POST", f"/c/quote/{token}/approve"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -52,6 +53,20 @@ def test_revoking_an_unknown_prefix_fails(app):
     assert "no key" in result.output
 
 
+def _attachment_id(client, tenant, case: dict) -> uuid.UUID:
+    """A real photo on the case: the attachment routes' URLs lead to a real file."""
+    from tests.attachments.files import photo
+
+    response = client.post(
+        f"/api/v1/cases/{case['id']}/attachments",
+        data={"file": (io.BytesIO(photo()), "photo.jpg")},
+        content_type="multipart/form-data",
+        headers=tenant.headers,
+    )
+    assert response.status_code == 201, response.get_json()
+    return uuid.UUID(response.get_json()["id"])
+
+
 @pytest.mark.parametrize(
     "headers",
     [
@@ -66,6 +81,7 @@ def test_every_api_route_needs_a_valid_key(app, client, open_case, tenant, heade
     case = open_case()
     # Real ids, put in by each rule's own converters: the URLs lead to a real case.
     values = {"case_ref": case["id"], "customer_id": uuid.UUID(case["customer"]["id"])}
+    values["attachment_id"] = _attachment_id(client, tenant, case)
     absent = uuid.UUID(int=0)  # for the other ids: authentication answers before lookup
     checked = 0
     for rule in app.url_map.iter_rules():

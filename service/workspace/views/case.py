@@ -59,7 +59,7 @@ def _refuse_unsafe_refs(endpoint: str | None, values: dict | None) -> None:
         raise PageError(404, _("There is no such page."))
 
 
-def _page(case_ref: str, status: int = 200, **extra) -> Response:
+def case_page(case_ref: str, status: int = 200, **extra) -> Response:
     case = case_or_404(case_ref)
     forms = extra.pop("forms", None)
     context = case_context(case, utcnow(), forms)
@@ -69,7 +69,7 @@ def _page(case_ref: str, status: int = 200, **extra) -> Response:
 @bp.get("/cases/<case_id>")
 @staff_page()
 def case(case_id: str) -> Response:
-    return _page(case_id)
+    return case_page(case_id)
 
 
 def _version() -> int:
@@ -96,7 +96,7 @@ def _refused(case_ref: str, form: Form, outcome: Outcome) -> Response:
     else:
         message = outcome.message or _("Not saved.")
         form.errors = flat_errors(outcome.errors)
-    return _page(
+    return case_page(
         case_ref,
         status=409 if stale or not form.errors else 422,
         forms=[form],
