@@ -38,6 +38,7 @@ from service.conversations.schemas import (
 from service.core import db
 from service.core.api import Blueprint, field_errors, keyset_page, page_schema, transaction
 from service.core.auth import require_staff
+from service.core.ratelimit import per_ip_limit
 from service.staff.models import StaffRole, StaffUser
 
 blp = Blueprint("conversations", __name__, url_prefix="", description="Messages with the customer")
@@ -214,6 +215,7 @@ def inbound_signature(secret: str, body: bytes) -> str:
 
 
 @webhooks.post("/inbound")
+@per_ip_limit("webhooks")
 def mail_inbound() -> Any:
     """A raw MIME message (`message/rfc822` body), as a provider's inbound route posts it,
     signed with the shared secret. 200 for anything taken or deliberately dropped (a
