@@ -15,12 +15,14 @@ from flask_smorest import abort
 
 from service.cases import action_schemas as bodies
 from service.cases.dispatch import assign
+from service.cases.edits import EditRefused, change_case
 from service.cases.errors import ActionDataError, ActionRefused
 from service.cases.intake import cases_query, get_case, open_case
 from service.cases.lifecycle import allowed_actions, perform, report_inbound_shipment
 from service.cases.listing import case_page
 from service.cases.models import Case
 from service.cases.schemas import (
+    CaseChangeSchema,
     CaseCreateSchema,
     CaseEventSchema,
     CaseQueryArgsSchema,
@@ -30,7 +32,7 @@ from service.cases.transitions import TRANSITIONS, Transition
 from service.contact_log.schemas import ContactSchema
 from service.contact_log.service import case_contacts, log_contact
 from service.core import db
-from service.core.api import Blueprint, field_errors, page_schema, transaction
+from service.core.api import API_PREFIX, Blueprint, created, field_errors, page_schema, transaction
 from service.core.auth import require_staff
 from service.quotes.schemas import QuoteSchema
 from service.shipments.models import Shipment
@@ -111,7 +113,9 @@ class CaseViews(MethodView):
         response; the first-response clock starts now. Staff name the storefront.
         """
         storefront = _storefront_for_new_case(data)
-        return open_case(db.session(), storefront, data, g.principal.actor)
+        case = open_case(db.session(), storefront, data, g.principal.actor)
+        created(f"{API_PREFIX}/cases/{case.id}", case_etag(case))
+        return case
 
 
 @blp.route("/<string:case_ref>")
@@ -122,6 +126,32 @@ class CaseByIdViews(MethodView):
     def get(self, case_ref: str) -> Case:
         """Get a case by id or case number"""
         case = case_or_404(case_ref)
+        blp.set_etag(case_etag(case))
+        return case
+
+    @blp.auth_required
+    @blp.alt_response(409, description="A field that cannot change now (named in `errors`)")
+    @blp.etag
+    @blp.arguments(CaseChangeSchema)
+    @transaction
+    @blp.response(200, CaseSchema)
+    def patch(self, data: dict[str, Any], case_ref: str) -> Case:
+        """Change a case's details
+
+        Order reference, description and priority at any time; the items (the whole
+        list) only before the goods are received. Needs `If-Match`. The change is a
+        timeline event (`edit`) listing what changed.
+        """
+        case = locked_case(case_ref)
+        try:
+            change_case(db.session(), case, data, g.principal.actor)
+        except EditRefused as refused:
+            abort(
+                409,
+                message=refused.message,
+                errors=field_errors(refused.field, refused.message),
+                details={"current_status": case.status.value},
+            )
         blp.set_etag(case_etag(case))
         return case
 
@@ -222,9 +252,12 @@ class ShipmentViews(MethodView):
         """Report the customer's inbound shipment (the item on its way to us)"""
         case = case_or_404(case_ref, for_update=True)
         try:
-            return report_inbound_shipment(db.session(), case, data, g.principal.actor)
+            shipment = report_inbound_shipment(db.session(), case, data, g.principal.actor)
         except (ActionRefused, ActionDataError) as error:
             abort_for(error, case)
+        # Shipments are read in the case's list of them.
+        created(f"{API_PREFIX}/cases/{case.id}/shipments")
+        return shipment
 
 
 @blp.route("/<string:case_ref>/contacts")
@@ -247,4 +280,5 @@ class ContactViews(MethodView):
         """Log a call, message or visit (staff); the first outbound one is the first response"""
         case = case_or_404(case_ref, for_update=True)
         require_staff()
+        created(f"{API_PREFIX}/cases/{case.id}/contacts")
         return log_contact(db.session(), case, data, g.principal.actor)

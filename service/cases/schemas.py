@@ -67,6 +67,29 @@ class CaseCreateSchema(Schema):
             )
 
 
+class CaseChangeSchema(Schema):
+    """`PATCH /cases/{id}`: only the fields sent change."""
+
+    order_reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=128))
+    description = ma.fields.String(validate=ma.validate.Length(min=1, max=5000))
+    priority = ma.fields.Enum(CasePriority, by_value=True)
+    items = ma.fields.List(
+        ma.fields.Nested(CaseItemInSchema),
+        validate=ma.validate.Length(max=MAX_ITEMS),
+        metadata={
+            "description": "Replaces every item, only before the goods are received; "
+            "eligibility is decided again against the day the case was opened."
+        },
+    )
+
+    @ma.validates_schema
+    def _something_to_change(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not data:
+            raise ma.ValidationError(
+                "Send at least one of order_reference, description, priority, items.", "_schema"
+            )
+
+
 class WarrantySchema(Schema):
     covered = ma.fields.Boolean(attribute="in_warranty")
     months = ma.fields.Integer(attribute="warranty_months")

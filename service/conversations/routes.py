@@ -36,7 +36,15 @@ from service.conversations.schemas import (
     UnmatchedQueryArgsSchema,
 )
 from service.core import db
-from service.core.api import Blueprint, field_errors, keyset_page, page_schema, transaction
+from service.core.api import (
+    API_PREFIX,
+    Blueprint,
+    created,
+    field_errors,
+    keyset_page,
+    page_schema,
+    transaction,
+)
 from service.core.auth import require_staff
 from service.core.ratelimit import per_ip_limit
 from service.staff.models import StaffRole, StaffUser
@@ -86,6 +94,7 @@ class CaseMessageViews(MethodView):
             message = write_message(db.session(), case, data, g.principal.actor)
         except MessageError as error:
             _refuse(error)
+        created(f"{API_PREFIX}/cases/{case.id}/messages")
         return _with_deliveries(message)
 
 

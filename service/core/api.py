@@ -20,7 +20,7 @@ from functools import wraps
 from typing import Any, ClassVar, NoReturn
 
 import marshmallow as ma
-from flask import Response, g
+from flask import Response, g, request
 from flask_smorest import Api as BaseApi
 from flask_smorest import Blueprint as BaseBlueprint
 from flask_smorest import abort
@@ -123,6 +123,36 @@ def _refuse_unsafe_path_args(_endpoint: str | None, values: dict[str, Any] | Non
         abort(422, errors={"path": unsafe})
 
 
+CREATED_HEADERS = {
+    "Location": {
+        "description": "Where the new resource is read (its own URL, or the list holding it)",
+        "schema": {"type": "string"},
+    },
+    "ETag": {
+        "description": "The new resource's ETag: send it as If-Match to change it",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def created(location: str, etag_data: Any = None) -> None:
+    """For the 201 being made: where the new resource is read (`Location`), and the data
+    its GET makes its ETag from, so the creator may send If-Match at once. Without a
+    call, Location is the request path plus the new `id`, and the ETag hashes the body."""
+    g.created = (location, etag_data)
+
+
+def _created_headers(response: Response) -> None:
+    location, etag_data = g.pop("created", (None, None))
+    body = response.get_json(silent=True)
+    if location is None:
+        location = request.path
+        if isinstance(body, dict) and body.get("id"):
+            location = f"{request.path.rstrip('/')}/{body['id']}"
+    response.headers["Location"] = location
+    response.set_etag(BaseBlueprint._generate_etag(body if etag_data is None else etag_data))
+
+
 class Blueprint(BaseBlueprint):
     # unknown=None defers to the schema's Meta.unknown (RAISE): a misspelt query
     # parameter is an error, not a silently unfiltered list.
@@ -142,6 +172,27 @@ class Blueprint(BaseBlueprint):
         for method, doc_info in self._docs[self._endpoints[-1]].items():
             if method != "parameters":
                 doc_info["has_path_args"] = "<" in rule
+
+    def response(self, status_code: int, *args: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's; a 201 also gets `Location` and `ETag` (see `created`)."""
+        if int(status_code) != 201:
+            return super().response(status_code, *args, **kwargs)
+        kwargs["headers"] = {**CREATED_HEADERS, **(kwargs.get("headers") or {})}
+        decorator = super().response(status_code, *args, **kwargs)
+
+        def creating(func: Callable[..., Any]) -> Callable[..., Any]:
+            view = decorator(func)
+
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                response = view(*args, **kwargs)
+                if getattr(response, "status_code", None) == 201:
+                    _created_headers(response)
+                return response
+
+            return wrapper
+
+        return creating
 
     def alt_response(self, status_code: int, *args: Any, **kwargs: Any) -> Any:
         """An error response is documented with the error schema unless told otherwise."""
