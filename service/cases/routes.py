@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from service.cases import action_schemas as bodies
+from service.cases import examples
 from service.cases.dispatch import assign
 from service.cases.edits import EditRefused, change_case
 from service.cases.errors import ActionDataError, ActionRefused
@@ -95,7 +96,7 @@ def _storefront_for_new_case(data: dict[str, Any]) -> Storefront:
 class CaseViews(MethodView):
     @blp.auth_required
     @blp.arguments(CaseQueryArgsSchema, location="query")
-    @blp.response(200, CasePageSchema)
+    @blp.response(200, CasePageSchema, example=examples.CASE_PAGE)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List cases, newest first (or due soonest)"""
         region = current_app.config["SETTINGS"].default_phone_region
@@ -103,9 +104,9 @@ class CaseViews(MethodView):
         return case_page(db.session(), stmt, args["sort"], args["limit"], args["cursor"])
 
     @blp.auth_required
-    @blp.arguments(CaseCreateSchema)
+    @blp.arguments(CaseCreateSchema, example=examples.CREATE_CASE)
     @transaction(idempotent=True)
-    @blp.response(201, CaseSchema)
+    @blp.response(201, CaseSchema, example=examples.CASE)
     def post(self, data: dict[str, Any]) -> Case:
         """Open a case
 
@@ -122,7 +123,7 @@ class CaseViews(MethodView):
 class CaseByIdViews(MethodView):
     @blp.auth_required
     @blp.etag
-    @blp.response(200, CaseSchema)
+    @blp.response(200, CaseSchema, example=examples.CASE)
     def get(self, case_ref: str) -> Case:
         """Get a case by id or case number"""
         case = case_or_404(case_ref)
@@ -132,9 +133,9 @@ class CaseByIdViews(MethodView):
     @blp.auth_required
     @blp.alt_response(409, description="A field that cannot change now (named in `errors`)")
     @blp.etag
-    @blp.arguments(CaseChangeSchema)
+    @blp.arguments(CaseChangeSchema, example=examples.UPDATE_CASE)
     @transaction
-    @blp.response(200, CaseSchema)
+    @blp.response(200, CaseSchema, example=examples.CASE)
     def patch(self, data: dict[str, Any], case_ref: str) -> Case:
         """Change a case's details
 
@@ -198,6 +199,7 @@ for _transition in TRANSITIONS.values():
 
 
 @blp.route("/<string:case_ref>/assignment", methods=["POST"])
+@blp.doc(operationId="assignCase")
 @blp.auth_required
 @blp.alt_response(403, description=STAFF_ONLY)
 @blp.etag

@@ -180,6 +180,7 @@ class MacroByIdViews(MethodView):
 
 @blp.route("/inbound/unmatched")
 class UnmatchedViews(MethodView):
+    @blp.doc(operationId="listUnmatchedMessages")
     @blp.auth_required
     @blp.arguments(UnmatchedQueryArgsSchema, location="query")
     @blp.response(200, page_schema(MessageSchema))
@@ -194,6 +195,7 @@ class UnmatchedViews(MethodView):
 
 @blp.route("/inbound/unmatched/<uuid:message_id>/assign")
 class AssignViews(MethodView):
+    @blp.doc(operationId="assignUnmatchedMessage")
     @blp.auth_required
     @blp.arguments(AssignSchema)
     @transaction

@@ -24,6 +24,7 @@ from flask import Response, g, request
 from flask_smorest import Api as BaseApi
 from flask_smorest import Blueprint as BaseBlueprint
 from flask_smorest import abort
+from flask_smorest.utils import prepare_response
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -37,6 +38,7 @@ from service.core.fields import (
     unsafe_text,
     unsafe_text_errors,
 )
+from service.core.operation_ids import operation_id
 
 API_PREFIX = "/api/v1"
 
@@ -71,6 +73,22 @@ class Schema(ma.Schema):
         return super().load(data, **kwargs)
 
 
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {
+        "description": "Seconds until the request may be sent again",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Policy": {
+        "description": 'The budget (IETF draft): `"write";q=120;w=60`',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left of it: `"write";r=0;t=42`',
+        "schema": {"type": "string"},
+    },
+}
+
+
 class Api(BaseApi):
     ERROR_SCHEMA = errors.ErrorSchema
 
@@ -84,6 +102,18 @@ class Api(BaseApi):
         if page is not None:
             return page(error)
         return errors.http_error(error)
+
+    def _register_responses(self) -> None:
+        super()._register_responses()
+        # The 429's headers (service.core.ratelimit): registered again, with them.
+        response: dict[str, Any] = {
+            "description": "Too many requests: the budget named in RateLimit-Policy is spent",
+            "schema": self.ERROR_SCHEMA,
+            "headers": RATE_LIMIT_HEADERS,
+        }
+        prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+        self.spec.components._subsections_lazy["response"].pop("TOO_MANY_REQUESTS", None)
+        self.spec.components.response("TOO_MANY_REQUESTS", response, lazy=True)
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
@@ -106,6 +136,13 @@ def json_depth(raw: bytes) -> int:
 
 
 class RequestParser(FlaskParser):
+    def load_json(self, req: Any, schema: ma.Schema) -> Any:
+        # A body in another format is refused, not read as an empty one.
+        if req.content_length and not is_json_request(req):
+            message = "Send the body as JSON (Content-Type: application/json)."
+            abort(415, message=message, errors={"headers": {"Content-Type": [message]}})
+        return super().load_json(req, schema)
+
     def _raw_load_json(self, req: Any) -> Any:
         if is_json_request(req) and json_depth(req.get_data(cache=True)) > MAX_JSON_DEPTH:
             message = f"JSON nested more than {MAX_JSON_DEPTH} levels deep."
@@ -172,6 +209,7 @@ class Blueprint(BaseBlueprint):
         for method, doc_info in self._docs[self._endpoints[-1]].items():
             if method != "parameters":
                 doc_info["has_path_args"] = "<" in rule
+                doc_info["rule"] = (self.url_prefix or "") + rule
 
     def response(self, status_code: int, *args: Any, **kwargs: Any) -> Any:
         """As flask-smorest's; a 201 also gets `Location` and `ETag` (see `created`)."""
@@ -201,7 +239,9 @@ class Blueprint(BaseBlueprint):
         return super().alt_response(status_code, *args, **kwargs)
 
     @staticmethod
-    def _prepare_error_doc(doc: dict, doc_info: dict, **_kwargs: Any) -> dict:
+    def _prepare_error_doc(doc: dict, doc_info: dict, method: str, **_kwargs: Any) -> dict:
+        # Named from the path unless the view names itself (@blp.doc(operationId=...)).
+        doc.setdefault("operationId", operation_id(method, doc_info.get("rule", "")))
         responses = doc.setdefault("responses", {})
         for status, name in errors.error_responses(doc_info).items():
             if status not in responses and str(status) not in responses:

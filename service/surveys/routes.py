@@ -36,6 +36,7 @@ class SurveyViews(MethodView):
         """The case's latest follow-up survey and its answers"""
         return survey_or_404(case_ref)
 
+    @blp.doc(operationId="answerCaseSurvey")
     @blp.auth_required
     @blp.arguments(SurveyAnswerSchema)
     @transaction
