@@ -68,7 +68,7 @@ class CaseCreateSchema(Schema):
 
 
 class CaseChangeSchema(Schema):
-    """`PATCH /cases/{id}`: only the fields sent change."""
+    """`PATCH /cases/{id}`: only the fields sent change (none sent: nothing does)."""
 
     order_reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=128))
     description = ma.fields.String(validate=ma.validate.Length(min=1, max=5000))
@@ -81,13 +81,6 @@ class CaseChangeSchema(Schema):
             "eligibility is decided again against the day the case was opened."
         },
     )
-
-    @ma.validates_schema
-    def _something_to_change(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if not data:
-            raise ma.ValidationError(
-                "Send at least one of order_reference, description, priority, items.", "_schema"
-            )
 
 
 class WarrantySchema(Schema):

@@ -39,6 +39,7 @@ from service.core.fields import (
     unsafe_text_errors,
 )
 from service.core.operation_ids import operation_id
+from service.core.ratelimit import RATE_LIMIT_HEADERS
 
 API_PREFIX = "/api/v1"
 
@@ -71,22 +72,6 @@ class Schema(ma.Schema):
                     raise TypeError(f"{cls.__name__}.{name}: load datetimes with fields.DateTime")
             Schema._checked_classes.add(cls)
         return super().load(data, **kwargs)
-
-
-RATE_LIMIT_HEADERS = {
-    "Retry-After": {
-        "description": "Seconds until the request may be sent again",
-        "schema": {"type": "integer"},
-    },
-    "RateLimit-Policy": {
-        "description": 'The budget (IETF draft): `"write";q=120;w=60`',
-        "schema": {"type": "string"},
-    },
-    "RateLimit": {
-        "description": 'What is left of it: `"write";r=0;t=42`',
-        "schema": {"type": "string"},
-    },
-}
 
 
 class Api(BaseApi):

@@ -225,7 +225,22 @@ def per_ip_limit(budget: str) -> Callable[[Callable[..., Any]], Callable[..., An
 
 
 # ---------------------------------------------------------------------------
-# The IETF draft's headers.
+# The IETF draft's headers (documented on every 429 of the spec).
+
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {
+        "description": "Seconds until the request may be sent again",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Policy": {
+        "description": 'The budget (IETF draft): `"write";q=120;w=60`',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left of it: `"write";r=0;t=42`',
+        "schema": {"type": "string"},
+    },
+}
 
 
 def _policy_name() -> str:
