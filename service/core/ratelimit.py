@@ -10,7 +10,8 @@
 
 A refused request gets 429 in the API's error shape (pages keep their own 429 page),
 with `Retry-After` (seconds) and, on every limited response, the IETF draft's
-`RateLimit-Policy: "<name>";q=<quota>;w=60` and `RateLimit: "<name>";r=<left>;t=<secs>`.
+`RateLimit-Policy: "<name>";q=<quota>;w=60` and `RateLimit: "<name>";r=<left>;t=<secs>`,
+the name `read` or `write` in the API, else the per-IP budget's (`customer_pages`...).
 
 Redis down: limits **fail open**. The request is served unlimited and the error is
 logged (`flask-limiter` "Failed to rate limit"); an outage of the limiter must not
@@ -28,7 +29,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 from limits.storage import RedisStorage
 from limits.storage.base import Storage
 from redis import Redis
@@ -184,7 +185,11 @@ def _api_limits() -> list[ApplicationLimit]:
 # its own, that views and blueprints pass through.
 
 
-def _gate(limiter: Limiter, budget: str, methods: tuple[str, ...] | None) -> Callable[[], None]:
+def _gate(
+    limiter: Limiter, budget: str, methods: tuple[str, ...] | None, per_endpoint: bool = False
+) -> Callable[[], None]:
+    """`per_endpoint`: each route its own window (one provider's webhook flood does
+    not hold up another's); otherwise one window for every route of the budget."""
     setting_name = BUDGETS[budget]
 
     def gate() -> None:
@@ -194,7 +199,7 @@ def _gate(limiter: Limiter, budget: str, methods: tuple[str, ...] | None) -> Cal
     gate.__qualname__ = f"rate_limit_gate_{budget}"
     return limiter.shared_limit(
         lambda: _per_minute(getattr(_settings(), setting_name)),
-        scope=f"ip-{budget}",
+        scope=(lambda endpoint: f"ip-{budget}:{endpoint}") if per_endpoint else f"ip-{budget}",
         key_func=client_ip,
         methods=list(methods) if methods else None,
     )(gate)
@@ -243,10 +248,10 @@ RATE_LIMIT_HEADERS = {
 }
 
 
-def _policy_name() -> str:
-    if request.path.startswith(API_PREFIX + "/"):
-        return "write" if request.method in WRITE_METHODS else "read"
-    return "ip"
+def _policy_name(current: RequestLimit) -> str:
+    """The budget's name: `read` or `write` in the API, else the per-IP budget's."""
+    scope = current.request_args[-1]
+    return scope.removeprefix("api-").removeprefix("ip-").split(":")[0]
 
 
 def _add_headers(response: Response) -> Response:
@@ -260,7 +265,7 @@ def _add_headers(response: Response) -> Response:
     except Exception:  # Redis went away after the check: fail open
         log.warning("rate limit headers unavailable", exc_info=True)
         return response
-    name = _policy_name()
+    name = _policy_name(current)
     quota = current.limit.amount
     response.headers["RateLimit-Policy"] = f'"{name}";q={quota};w={WINDOW_SECONDS}'
     response.headers["RateLimit"] = f'"{name}";r={remaining};t={reset_in}'
@@ -288,7 +293,7 @@ def init_app(app: Flask) -> Limiter:
     app.extensions["rate_limiter"] = limiter
     app.extensions["rate_limit_gates"] = {
         "customer_pages": _gate(limiter, "customer_pages", None),
-        "webhooks": _gate(limiter, "webhooks", None),
+        "webhooks": _gate(limiter, "webhooks", None, per_endpoint=True),
         # Only attempts count: showing the sign-in page is free.
         "sign_in": _gate(limiter, "sign_in", ("POST",)),
     }
