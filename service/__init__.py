@@ -28,7 +28,7 @@ def create_app(**overrides: Any) -> Flask:
     from importlib import import_module
 
     from service import cli
-    from service.core import db, health, metrics, redis_conn
+    from service.core import db, health, metrics, ratelimit, redis_conn
     from service.core import logging as app_logging
     from service.core.api import API_PREFIX, Api
 
@@ -36,6 +36,18 @@ def create_app(**overrides: Any) -> Flask:
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    if settings.forwarded_for_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the client address: the scheme is gunicorn's (forwarded_allow_ips).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.forwarded_for_hops,
+            x_proto=0,
+            x_host=0,
+            x_port=0,
+            x_prefix=0,
+        )
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -63,6 +75,7 @@ def create_app(**overrides: Any) -> Flask:
     app.extensions["database"] = database
     app.teardown_appcontext(db.close_session)
     redis_conn.init_app(app)
+    ratelimit.init_app(app)
 
     api = Api(app)
     app.extensions["api"] = api

@@ -75,6 +75,8 @@ def app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
         redis_url=TEST_REDIS_URL,
         secret_key="test-secret-key",
         public_base_url="http://aftersales.test",
+        # Every test calls from 127.0.0.1: tests/test_ratelimit.py turns limits on.
+        rate_limits_enabled=False,
     )
     app.testing = True
     yield app
@@ -327,6 +329,7 @@ def committing_app(app: Flask, database_url: str, instance_dir: Path) -> Iterato
         database_url=database_url,
         redis_url=TEST_REDIS_URL,
         secret_key="test",
+        rate_limits_enabled=False,
     )
     yield committing
     committing.extensions["database"].engine.dispose()

@@ -89,6 +89,8 @@ def live(app, database_url, instance_dir, smtp, twilio, redis_url, tmp_path) -> 
         "TWILIO_BASE_URL": twilio.base_url,
         "NOTICE_LEASE_SECONDS": "3",
         "NOTICE_RETRY_SECONDS": "1",
+        # Every live test calls from 127.0.0.1; tests/test_ratelimit.py turns limits on.
+        "RATE_LIMITS_ENABLED": "0",
     }
     for name in ("notifications", "default"):
         Queue(name, connection=redis_for(redis_url, app)).empty()

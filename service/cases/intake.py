@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, select, update
@@ -69,16 +69,19 @@ def open_case(
         updated_at=now,
     )
     for position, item in enumerate(data.get("items", [])):
-        case.items.append(_item(storefront, item, position, now))
+        case.items.append(item_for(storefront, item, position, now.date()))
     session.add(case)
     record_event(session, case, "open", actor, CaseStatus.open, None, {}, now, notify=True)
     return case
 
 
-def _item(storefront: Storefront, data: dict[str, Any], position: int, now: datetime) -> CaseItem:
+def item_for(
+    storefront: Storefront, data: dict[str, Any], position: int, opened_on: date
+) -> CaseItem:
+    """An item as sent, with its eligibility decided on the day the case was opened."""
     eligibility = decide(
         purchase_date=data["purchase_date"],
-        opened_on=now.date(),
+        opened_on=opened_on,
         warranty_months=data.get("warranty_months", storefront.warranty_months),
         return_window_days=storefront.return_window_days,
     )

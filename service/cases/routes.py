@@ -14,13 +14,16 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from service.cases import action_schemas as bodies
+from service.cases import examples
 from service.cases.dispatch import assign
+from service.cases.edits import EditRefused, change_case
 from service.cases.errors import ActionDataError, ActionRefused
 from service.cases.intake import cases_query, get_case, open_case
 from service.cases.lifecycle import allowed_actions, perform, report_inbound_shipment
 from service.cases.listing import case_page
 from service.cases.models import Case
 from service.cases.schemas import (
+    CaseChangeSchema,
     CaseCreateSchema,
     CaseEventSchema,
     CaseQueryArgsSchema,
@@ -31,7 +34,7 @@ from service.cases.transitions import TRANSITIONS, Transition
 from service.contact_log.schemas import ContactSchema
 from service.contact_log.service import case_contacts, log_contact
 from service.core import db
-from service.core.api import Blueprint, field_errors, page_schema, transaction
+from service.core.api import API_PREFIX, Blueprint, created, field_errors, page_schema, transaction
 from service.core.auth import require_staff
 from service.core.db import utcnow
 from service.quotes.schemas import QuoteSchema
@@ -97,7 +100,7 @@ def _storefront_for_new_case(data: dict[str, Any]) -> Storefront:
 class CaseViews(MethodView):
     @blp.auth_required
     @blp.arguments(CaseQueryArgsSchema, location="query")
-    @blp.response(200, CaseSummaryPageSchema)
+    @blp.response(200, CaseSummaryPageSchema, example=examples.CASE_PAGE)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List cases, newest first (or due soonest, or least recently changed)
 
@@ -112,9 +115,9 @@ class CaseViews(MethodView):
         return page
 
     @blp.auth_required
-    @blp.arguments(CaseCreateSchema)
+    @blp.arguments(CaseCreateSchema, example=examples.CREATE_CASE)
     @transaction(idempotent=True)
-    @blp.response(201, CaseSchema)
+    @blp.response(201, CaseSchema, example=examples.CASE)
     def post(self, data: dict[str, Any]) -> Case:
         """Open a case
 
@@ -122,17 +125,45 @@ class CaseViews(MethodView):
         response; the first-response clock starts now. Staff name the storefront.
         """
         storefront = _storefront_for_new_case(data)
-        return open_case(db.session(), storefront, data, g.principal.actor)
+        case = open_case(db.session(), storefront, data, g.principal.actor)
+        created(f"{API_PREFIX}/cases/{case.id}", case_etag(case))
+        return case
 
 
 @blp.route("/<string:case_ref>")
 class CaseByIdViews(MethodView):
     @blp.auth_required
     @blp.etag
-    @blp.response(200, CaseSchema)
+    @blp.response(200, CaseSchema, example=examples.CASE)
     def get(self, case_ref: str) -> Case:
         """Get a case by id or case number"""
         case = case_or_404(case_ref)
+        blp.set_etag(case_etag(case))
+        return case
+
+    @blp.auth_required
+    @blp.alt_response(409, description="A field that cannot change now (named in `errors`)")
+    @blp.etag
+    @blp.arguments(CaseChangeSchema, example=examples.UPDATE_CASE)
+    @transaction
+    @blp.response(200, CaseSchema, example=examples.CASE)
+    def patch(self, data: dict[str, Any], case_ref: str) -> Case:
+        """Change a case's details
+
+        Order reference, description and priority at any time; the items (the whole
+        list) only before the goods are received. Needs `If-Match`. The change is a
+        timeline event (`edit`) listing what changed.
+        """
+        case = locked_case(case_ref)
+        try:
+            change_case(db.session(), case, data, g.principal.actor)
+        except EditRefused as refused:
+            abort(
+                409,
+                message=refused.message,
+                errors=field_errors(refused.field, refused.message),
+                details={"current_status": case.status.value},
+            )
         blp.set_etag(case_etag(case))
         return case
 
@@ -179,6 +210,7 @@ for _transition in TRANSITIONS.values():
 
 
 @blp.route("/<string:case_ref>/assignment", methods=["POST"])
+@blp.doc(operationId="assignCase")
 @blp.auth_required
 @blp.alt_response(403, description=STAFF_ONLY)
 @blp.etag
@@ -233,9 +265,12 @@ class ShipmentViews(MethodView):
         """Report the customer's inbound shipment (the item on its way to us)"""
         case = case_or_404(case_ref, for_update=True)
         try:
-            return report_inbound_shipment(db.session(), case, data, g.principal.actor)
+            shipment = report_inbound_shipment(db.session(), case, data, g.principal.actor)
         except (ActionRefused, ActionDataError) as error:
             abort_for(error, case)
+        # Shipments are read in the case's list of them.
+        created(f"{API_PREFIX}/cases/{case.id}/shipments")
+        return shipment
 
 
 @blp.route("/<string:case_ref>/contacts")
@@ -258,4 +293,5 @@ class ContactViews(MethodView):
         """Log a call, message or visit (staff); the first outbound one is the first response"""
         case = case_or_404(case_ref, for_update=True)
         require_staff()
+        created(f"{API_PREFIX}/cases/{case.id}/contacts")
         return log_contact(db.session(), case, data, g.principal.actor)

@@ -71,6 +71,22 @@ class CaseCreateSchema(Schema):
             )
 
 
+class CaseChangeSchema(Schema):
+    """`PATCH /cases/{id}`: only the fields sent change (none sent: nothing does)."""
+
+    order_reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=128))
+    description = ma.fields.String(validate=ma.validate.Length(min=1, max=5000))
+    priority = ma.fields.Enum(CasePriority, by_value=True)
+    items = ma.fields.List(
+        ma.fields.Nested(CaseItemInSchema),
+        validate=ma.validate.Length(max=MAX_ITEMS),
+        metadata={
+            "description": "Replaces every item, only before the goods are received; "
+            "eligibility is decided again against the day the case was opened."
+        },
+    )
+
+
 class WarrantySchema(Schema):
     covered = ma.fields.Boolean(attribute="in_warranty")
     months = ma.fields.Integer(attribute="warranty_months")

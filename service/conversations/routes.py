@@ -36,8 +36,17 @@ from service.conversations.schemas import (
     UnmatchedQueryArgsSchema,
 )
 from service.core import db
-from service.core.api import Blueprint, field_errors, keyset_page, page_schema, transaction
+from service.core.api import (
+    API_PREFIX,
+    Blueprint,
+    created,
+    field_errors,
+    keyset_page,
+    page_schema,
+    transaction,
+)
 from service.core.auth import require_staff
+from service.core.ratelimit import per_ip_limit
 from service.staff.models import StaffRole, StaffUser
 
 blp = Blueprint("conversations", __name__, url_prefix="", description="Messages with the customer")
@@ -85,6 +94,7 @@ class CaseMessageViews(MethodView):
             message = write_message(db.session(), case, data, g.principal.actor)
         except MessageError as error:
             _refuse(error)
+        created(f"{API_PREFIX}/cases/{case.id}/messages")
         return _with_deliveries(message)
 
 
@@ -170,6 +180,7 @@ class MacroByIdViews(MethodView):
 
 @blp.route("/inbound/unmatched")
 class UnmatchedViews(MethodView):
+    @blp.doc(operationId="listUnmatchedMessages")
     @blp.auth_required
     @blp.arguments(UnmatchedQueryArgsSchema, location="query")
     @blp.response(200, page_schema(MessageSchema))
@@ -184,6 +195,7 @@ class UnmatchedViews(MethodView):
 
 @blp.route("/inbound/unmatched/<uuid:message_id>/assign")
 class AssignViews(MethodView):
+    @blp.doc(operationId="assignUnmatchedMessage")
     @blp.auth_required
     @blp.arguments(AssignSchema)
     @transaction
@@ -214,6 +226,7 @@ def inbound_signature(secret: str, body: bytes) -> str:
 
 
 @webhooks.post("/inbound")
+@per_ip_limit("webhooks")
 def mail_inbound() -> Any:
     """A raw MIME message (`message/rfc822` body), as a provider's inbound route posts it,
     signed with the shared secret. 200 for anything taken or deliberately dropped (a

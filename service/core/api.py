@@ -20,10 +20,11 @@ from functools import wraps
 from typing import Any, ClassVar, NoReturn
 
 import marshmallow as ma
-from flask import Response, g
+from flask import Response, g, request
 from flask_smorest import Api as BaseApi
 from flask_smorest import Blueprint as BaseBlueprint
 from flask_smorest import abort
+from flask_smorest.utils import prepare_response
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -37,6 +38,8 @@ from service.core.fields import (
     unsafe_text,
     unsafe_text_errors,
 )
+from service.core.operation_ids import operation_id
+from service.core.ratelimit import RATE_LIMIT_HEADERS
 
 API_PREFIX = "/api/v1"
 
@@ -85,6 +88,18 @@ class Api(BaseApi):
             return page(error)
         return errors.http_error(error)
 
+    def _register_responses(self) -> None:
+        super()._register_responses()
+        # The 429's headers (service.core.ratelimit): registered again, with them.
+        response: dict[str, Any] = {
+            "description": "Too many requests: the budget named in RateLimit-Policy is spent",
+            "schema": self.ERROR_SCHEMA,
+            "headers": RATE_LIMIT_HEADERS,
+        }
+        prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+        self.spec.components._subsections_lazy["response"].pop("TOO_MANY_REQUESTS", None)
+        self.spec.components.response("TOO_MANY_REQUESTS", response, lazy=True)
+
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
         for exception, handler in errors.DATABASE_ERROR_HANDLERS.items():
@@ -106,6 +121,13 @@ def json_depth(raw: bytes) -> int:
 
 
 class RequestParser(FlaskParser):
+    def load_json(self, req: Any, schema: ma.Schema) -> Any:
+        # A body in another format is refused, not read as an empty one.
+        if req.content_length and not is_json_request(req):
+            message = "Send the body as JSON (Content-Type: application/json)."
+            abort(415, message=message, errors={"headers": {"Content-Type": [message]}})
+        return super().load_json(req, schema)
+
     def _raw_load_json(self, req: Any) -> Any:
         if is_json_request(req) and json_depth(req.get_data(cache=True)) > MAX_JSON_DEPTH:
             message = f"JSON nested more than {MAX_JSON_DEPTH} levels deep."
@@ -121,6 +143,36 @@ def _refuse_unsafe_path_args(_endpoint: str | None, values: dict[str, Any] | Non
     }
     if unsafe:
         abort(422, errors={"path": unsafe})
+
+
+CREATED_HEADERS = {
+    "Location": {
+        "description": "Where the new resource is read (its own URL, or the list holding it)",
+        "schema": {"type": "string"},
+    },
+    "ETag": {
+        "description": "The new resource's ETag: send it as If-Match to change it",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def created(location: str, etag_data: Any = None) -> None:
+    """For the 201 being made: where the new resource is read (`Location`), and the data
+    its GET makes its ETag from, so the creator may send If-Match at once. Without a
+    call, Location is the request path plus the new `id`, and the ETag hashes the body."""
+    g.created = (location, etag_data)
+
+
+def _created_headers(response: Response) -> None:
+    location, etag_data = g.pop("created", (None, None))
+    body = response.get_json(silent=True)
+    if location is None:
+        location = request.path
+        if isinstance(body, dict) and body.get("id"):
+            location = f"{request.path.rstrip('/')}/{body['id']}"
+    response.headers["Location"] = location
+    response.set_etag(BaseBlueprint._generate_etag(body if etag_data is None else etag_data))
 
 
 class Blueprint(BaseBlueprint):
@@ -142,6 +194,28 @@ class Blueprint(BaseBlueprint):
         for method, doc_info in self._docs[self._endpoints[-1]].items():
             if method != "parameters":
                 doc_info["has_path_args"] = "<" in rule
+                doc_info["rule"] = (self.url_prefix or "") + rule
+
+    def response(self, status_code: int, *args: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's; a 201 also gets `Location` and `ETag` (see `created`)."""
+        if int(status_code) != 201:
+            return super().response(status_code, *args, **kwargs)
+        kwargs["headers"] = {**CREATED_HEADERS, **(kwargs.get("headers") or {})}
+        decorator = super().response(status_code, *args, **kwargs)
+
+        def creating(func: Callable[..., Any]) -> Callable[..., Any]:
+            view = decorator(func)
+
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                response = view(*args, **kwargs)
+                if getattr(response, "status_code", None) == 201:
+                    _created_headers(response)
+                return response
+
+            return wrapper
+
+        return creating
 
     def alt_response(self, status_code: int, *args: Any, **kwargs: Any) -> Any:
         """An error response is documented with the error schema unless told otherwise."""
@@ -150,7 +224,9 @@ class Blueprint(BaseBlueprint):
         return super().alt_response(status_code, *args, **kwargs)
 
     @staticmethod
-    def _prepare_error_doc(doc: dict, doc_info: dict, **_kwargs: Any) -> dict:
+    def _prepare_error_doc(doc: dict, doc_info: dict, method: str, **_kwargs: Any) -> dict:
+        # Named from the path unless the view names itself (@blp.doc(operationId=...)).
+        doc.setdefault("operationId", operation_id(method, doc_info.get("rule", "")))
         responses = doc.setdefault("responses", {})
         for status, name in errors.error_responses(doc_info).items():
             if status not in responses and str(status) not in responses:

@@ -58,6 +58,9 @@ class Principal:
 
     storefront: Storefront | None = None
     staff: StaffUser | None = None
+    #: The public prefix of the API key or staff token used: each has its own rate
+    #: budgets (service.core.ratelimit). None when signed in through the workspace.
+    credential: str | None = None
 
     @property
     def key(self) -> str:
@@ -96,10 +99,10 @@ def issue_staff_token(session: Session, user: StaffUser) -> str:
     return plaintext
 
 
-def _staff_by_token(session: Session, token: str) -> StaffUser | None:
+def _staff_by_token(session: Session, token: str) -> StaffToken | None:
     return session.scalars(
-        select(StaffUser)
-        .join(StaffToken)
+        select(StaffToken)
+        .join(StaffUser)
         .where(
             StaffToken.token_hash == _hash(token), StaffToken.revoked_at.is_(None), StaffUser.active
         )
@@ -113,19 +116,31 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def authenticate() -> Principal:
+def identify() -> Principal | None:
+    """Who the bearer token names, or None; looked up once per request (the rate
+    limiter asks before the view does)."""
+    if "identified" in g:
+        return g.identified
     token = bearer_token()
     principal = None
     if token and token.startswith(f"{STAFF_TOKEN_PREFIX}_"):
-        staff = _staff_by_token(db.session(), token)
-        principal = Principal(staff=staff) if staff else None
+        staff_token = _staff_by_token(db.session(), token)
+        if staff_token is not None:
+            principal = Principal(staff=staff_token.staff_user, credential=staff_token.prefix)
     elif token:
         api_key = find_key(db.session(), token)
-        principal = Principal(storefront=api_key.storefront) if api_key else None
+        if api_key is not None:
+            principal = Principal(storefront=api_key.storefront, credential=api_key.prefix)
         if api_key is not None and note_use(db.session(), api_key, utcnow()):
             # Nothing else is pending yet: commit the note on its own, so a read-only
             # request (never committed) keeps it and a failed one does not undo it.
             db.session().commit()
+    g.identified = principal
+    return principal
+
+
+def authenticate() -> Principal:
+    principal = identify()
     if principal is None:
         abort(
             401,

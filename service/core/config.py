@@ -165,6 +165,24 @@ class Settings:
     #: many of its periods.
     scheduler_stall_periods: int = setting(3, minimum=1)
 
+    # Rate limits (service/core/ratelimit.py), requests per minute in a moving window.
+    #: Off: nothing is limited (the test suite's shared app; never in production).
+    rate_limits_enabled: bool = True
+    #: Each API key's budgets; a storefront may override both for its keys.
+    rate_limit_key_read_per_minute: int = setting(600, minimum=1)
+    rate_limit_key_write_per_minute: int = setting(120, minimum=1)
+    #: Each staff token's budgets.
+    rate_limit_staff_read_per_minute: int = setting(1200, minimum=1)
+    rate_limit_staff_write_per_minute: int = setting(300, minimum=1)
+    #: Per client IP: the customer pages, the inbound webhooks, workspace sign-ins.
+    rate_limit_customer_pages_per_minute: int = setting(60, minimum=1)
+    rate_limit_webhooks_per_minute: int = setting(600, minimum=1)
+    rate_limit_sign_in_per_minute: int = setting(10, minimum=1)
+    #: Reverse proxies in front of us whose X-Forwarded-For gives the client IP (0: none).
+    forwarded_for_hops: int = setting(0, minimum=0)
+    #: Customer notices per case per channel per hour; more are written as suppressed.
+    notices_per_case_per_hour: int = setting(20, minimum=1)
+
     # Conversations (service/conversations/): replies and e-mail intake.
     #: The domain of per-case reply addresses (`<token>@<domain>`); None: no Reply-To.
     reply_domain: str | None = None

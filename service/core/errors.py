@@ -126,11 +126,12 @@ def error_responses(doc_info: dict[str, Any]) -> dict[int, str]:
     registered with the error schema): from what the operation does, so a new route
     is documented without anyone remembering to."""
     takes_body = "requestBody" in doc_info.get("arguments", {})
-    statuses = [500, 503]
+    # Every API call is rate limited (service.core.ratelimit).
+    statuses = [429, 500, 503]
     if takes_body:
         # Malformed or too deeply nested JSON, a bad Idempotency-Key; an oversized
-        # body; a write that lost a race to a concurrent one.
-        statuses += [400, 409, 413]
+        # body; a body that is not JSON; a write that lost a race to a concurrent one.
+        statuses += [400, 409, 413, 415]
     if doc_info.get("has_path_args"):
         # No such case/customer; a path argument holding unsafe text.
         statuses += [404, 422]

@@ -20,6 +20,8 @@ from service.core.db import Base, IdMixin, utcnow
 from service.core.fields import unsafe_text
 
 MAX_KEY_LENGTH = 255
+#: The headers of a first answer that its replays carry too.
+REPLAYED_HEADERS = ("Location", "ETag")
 
 
 class IdempotencyKey(IdMixin, Base):
@@ -33,6 +35,8 @@ class IdempotencyKey(IdMixin, Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int]
     response_body: Mapped[dict] = mapped_column(JSON)
+    #: The answer's Location and ETag (a 201's), replayed with it.
+    response_headers: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -86,6 +90,8 @@ def replay(session: Session, key: str) -> Response | None:
     response = Response(
         json.dumps(stored.response_body), status=stored.response_status, mimetype="application/json"
     )
+    for name, value in (stored.response_headers or {}).items():
+        response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -98,6 +104,11 @@ def record(session: Session, key: str, response: Response) -> None:
             fingerprint=_fingerprint(),
             response_status=response.status_code,
             response_body=response.get_json(),
+            response_headers={
+                name: response.headers[name]
+                for name in REPLAYED_HEADERS
+                if name in response.headers
+            },
         )
     )
     session.flush()

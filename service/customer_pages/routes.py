@@ -30,6 +30,7 @@ from service.attachments.serving import file_response, raise_body_limit
 from service.attachments.storage import storage
 from service.core import db
 from service.core.db import utcnow
+from service.core.ratelimit import limit_ip
 from service.customer_pages import forms
 from service.customer_pages.forms import FormInvalid
 from service.customer_pages.service import (
@@ -47,6 +48,13 @@ from service.links import LinkExpired, LinkInvalid, make_token
 from service.quotes.service import current_quote
 
 bp = Blueprint("customer_pages", __name__, template_folder="templates")
+
+
+@bp.before_request
+def _limit_per_ip() -> None:
+    # A link's token is its only key: a client guessing tokens is held to a budget.
+    limit_ip("customer_pages")
+
 
 # Inline CSS is all the pages use; nothing else may load, and no one may frame the
 # approve button (clickjacking).

@@ -3,18 +3,25 @@ transaction as the change they report, and handed to RQ only after it commits
 (`service.notifications.jobs`).
 
 Every decision about a notice is made here and recorded on its row: rendered text,
-consent (suppressed, with the reason), quiet hours (deferred to the morning), and a
-new SMS superseding the case's SMS still deferred (`quiet_hours.supersede_waiting`).
+consent (suppressed, with the reason), the hourly cap per case (suppressed, saying so),
+quiet hours (deferred to the morning), and a new SMS superseding the case's SMS still
+deferred (`quiet_hours.supersede_waiting`).
+
+The cap (NOTICES_PER_CASE_PER_HOUR, per channel) is the last line against a caller
+turning the API into an SMS cannon: however fast a case is driven through its states,
+its customer gets at most that many messages an hour on each channel; the rest are
+written as `suppressed` with the reason, visible in the case's notice list.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.links import customer_link
@@ -24,6 +31,7 @@ from service.notifications.models import Channel, NoticeStatus, Notification
 from service.notifications.quiet_hours import sms_quiet_until, supersede_waiting
 from service.notifications.rendering import (
     CUSTOMER_EVENTS,
+    STAFF_EVENTS,
     NoticeContext,
     normalize_locale,
     render_email,
@@ -72,10 +80,19 @@ def write_customer_notices(
 ) -> list[Notification]:
     storefront = session.get(Storefront, case.storefront_id)
     context = _context(case, storefront, template, note, data or {})
-    rows = [
-        _notice(case, storefront, channel, template, event_key, context, now)
-        for channel in channels
-    ]
+    cap = current_app.config["SETTINGS"].notices_per_case_per_hour
+    rows = []
+    for channel in channels:
+        row = _notice(case, storefront, channel, template, event_key, context, now)
+        # A case being opened has sent nothing yet: no count for a new case.
+        if (
+            supersede
+            and row.status != NoticeStatus.suppressed
+            and _sent_last_hour(session, case, channel, now) >= cap
+        ):
+            row.status = NoticeStatus.suppressed
+            row.last_error = f"over the cap of {cap} {channel.value} notices per case per hour"
+        rows.append(row)
     hand_over_notices(rows)
     session.add_all(rows)
     # A case being opened has no earlier SMS to supersede: no UPDATE for a new case.
@@ -84,6 +101,23 @@ def write_customer_notices(
             if row.channel == Channel.sms:
                 supersede_waiting(session, row, now)
     return rows
+
+
+def _sent_last_hour(session: Session, case: Case, channel: Channel, now: datetime) -> int:
+    """The case's customer notices on `channel` in the hour up to `now` that are (or
+    will be) sent: neither suppressed nor failed."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.case_id == case.id,
+            Notification.channel == channel,
+            Notification.template.not_in(STAFF_EVENTS),
+            Notification.created_at > now - timedelta(hours=1),
+            Notification.created_at <= now,
+            Notification.status.not_in((NoticeStatus.suppressed, NoticeStatus.failed)),
+        )
+    )
 
 
 def _note(event: CaseEvent) -> str | None:

@@ -21,6 +21,7 @@ from service.core import db
 from service.core.api import Blueprint, transaction
 from service.core.auth import require_staff
 from service.core.db import utcnow
+from service.core.ratelimit import per_ip_limit
 from service.notifications import uncertain
 from service.notifications.consent import apply_sms_keyword
 from service.notifications.models import Notification
@@ -92,6 +93,7 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
 
 
 @webhooks.post("/twilio")
+@per_ip_limit("webhooks")
 def twilio_inbound() -> Response:
     """An SMS the customer sent to our number. STOP-like words opt them out of SMS,
     START-like words opt them back in; anything else is the customer's reply

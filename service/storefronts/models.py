@@ -38,6 +38,10 @@ class Storefront(IdMixin, TimestampMixin, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     #: Tax added to quotes, in basis points (1300 = 13 %).
     tax_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The storefront's own API budgets per key, requests per minute (None: the
+    #: RATE_LIMIT_KEY_*_PER_MINUTE settings); see service.core.ratelimit.
+    rate_limit_read_per_minute: Mapped[int | None]
+    rate_limit_write_per_minute: Mapped[int | None]
 
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="storefront")
 

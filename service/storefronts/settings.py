@@ -26,6 +26,8 @@ from service.storefronts.models import Storefront
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HOUR = ma.validate.Range(min=0, max=23)
+#: A storefront's own API budget, requests per minute.
+BUDGET = ma.validate.Range(min=1, max=100_000)
 
 
 def _prefix(value: str) -> None:
@@ -60,6 +62,22 @@ class SettingsSchema(Schema):
     )
     time_zone = TimeZone(
         metadata={"description": "IANA zone of the storefront's day (its reports' days)."}
+    )
+    rate_limit_read_per_minute = ma.fields.Integer(
+        allow_none=True,
+        validate=BUDGET,
+        metadata={
+            "description": "Reads (GET) per minute for each of the storefront's API keys; "
+            "null: the service's default."
+        },
+    )
+    rate_limit_write_per_minute = ma.fields.Integer(
+        allow_none=True,
+        validate=BUDGET,
+        metadata={
+            "description": "Writes (POST, PATCH, ...) per minute for each of the storefront's "
+            "API keys; null: the service's default."
+        },
     )
 
     @ma.pre_load

@@ -10,7 +10,7 @@ from flask_smorest import abort
 
 from service.cases.routes import case_or_404
 from service.core import db
-from service.core.api import Blueprint, transaction
+from service.core.api import API_PREFIX, Blueprint, created, transaction
 from service.core.auth import require_staff
 from service.core.db import utcnow
 from service.surveys.models import AnswerChannel, Survey
@@ -36,6 +36,7 @@ class SurveyViews(MethodView):
         """The case's latest follow-up survey and its answers"""
         return survey_or_404(case_ref)
 
+    @blp.doc(operationId="answerCaseSurvey")
     @blp.auth_required
     @blp.arguments(SurveyAnswerSchema)
     @transaction
@@ -46,6 +47,7 @@ class SurveyViews(MethodView):
         """Record a phone follow-up (staff): the same answers as the customer's page"""
         survey = survey_or_404(case_ref, for_update=True)
         require_staff()
+        created(f"{API_PREFIX}/cases/{survey.case_id}/survey")
         try:
             return record_answer(
                 db.session(), survey, answers, AnswerChannel.phone, g.principal.actor, utcnow()

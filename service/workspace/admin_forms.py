@@ -76,6 +76,15 @@ class SettingsForm(FlaskForm):
     time_zone = StringField(
         _l("Time zone (IANA, e.g. Asia/Shanghai)"), validators=[DataRequired(), Length(max=64)]
     )
+    #: Empty: the service's default budgets apply.
+    rate_limit_read_per_minute = IntegerField(
+        _l("API reads per minute per key (empty: the default)"),
+        validators=[Optional(), NumberRange(1, 100_000)],
+    )
+    rate_limit_write_per_minute = IntegerField(
+        _l("API writes per minute per key (empty: the default)"),
+        validators=[Optional(), NumberRange(1, 100_000)],
+    )
     #: Resolution targets: one optional field per kind (empty: the default applies).
     resolution_default = IntegerField(
         _l("Resolution target, default (hours)"), validators=[Optional(), NumberRange(1, 8760)]
@@ -104,6 +113,8 @@ SETTINGS_FIELDS = (
     "quiet_end_hour",
     "tax_rate_bp",
     "time_zone",
+    "rate_limit_read_per_minute",
+    "rate_limit_write_per_minute",
 )
 
 

@@ -67,6 +67,7 @@ EVENT_WORDS = {
     "open": _l("Opened"),
     "contact": _l("Call or contact logged"),
     "assign": _l("Assignment changed"),
+    "edit": _l("Details changed"),
     "approve_quote": _l("Quote approved"),
     "decline_quote": _l("Quote declined"),
     "attach": _l("File attached"),

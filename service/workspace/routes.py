@@ -71,6 +71,7 @@ def _http_error(error: HTTPException) -> Response:
         404: _("There is no such page."),
         405: _("That page does not take this kind of request."),
         413: _("The file is too large."),
+        429: _("Too many requests from your address. Wait a minute and try again."),
     }
     response = _error_page(error.code or 400, messages.get(error.code or 400, _("Bad request.")))
     for name, value in error.get_headers():

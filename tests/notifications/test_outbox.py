@@ -4,7 +4,7 @@ customer's language, suppressed without consent, SMS deferred in quiet hours."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +16,7 @@ from service.core.auth import Actor, ActorType
 from service.customers.models import Customer
 from service.notifications.consent import apply_sms_keyword
 from service.notifications.models import NoticeStatus, Notification
+from service.notifications.outbox import write_customer_notices
 from service.notifications.quiet_hours import quiet_until
 from service.notifications.routes import twilio_signature
 from service.staff.models import StaffRole
@@ -379,3 +380,27 @@ def test_an_email_to_a_customer_without_an_address_is_suppressed_saying_so(open_
     email, sms = rows(db_session, case["id"])
     assert (email.status, email.last_error) == (NoticeStatus.suppressed, "no email address")
     assert sms.status != NoticeStatus.suppressed
+
+
+def test_notices_over_the_hourly_cap_of_a_case_are_suppressed_saying_so(
+    app, open_case, db_session, monkeypatch
+):
+    monkeypatch.setattr(app.config["SETTINGS"], "notices_per_case_per_hour", 2)
+    case = db_session.get(Case, uuid.UUID(open_case()["id"]))
+    # 11:00 in Shanghai (no quiet hours), days before the case's own opening notices.
+    start = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    with app.test_request_context():
+        written = [
+            write_customer_notices(db_session, case, "request_item", f"test:{n}", start + step)
+            for n, step in enumerate([timedelta(0), timedelta(minutes=20), timedelta(minutes=40)])
+        ]
+    assert all(row.status == NoticeStatus.pending for row in written[0] + written[1])
+    for row in written[2]:
+        assert row.status == NoticeStatus.suppressed
+        assert row.last_error == f"over the cap of 2 {row.channel.value} notices per case per hour"
+    # An hour after the first, there is room again.
+    with app.test_request_context():
+        later = write_customer_notices(
+            db_session, case, "request_item", "test:later", start + timedelta(minutes=61)
+        )
+    assert [row.status for row in later] == [NoticeStatus.pending, NoticeStatus.pending]

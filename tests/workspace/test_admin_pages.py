@@ -225,6 +225,26 @@ def test_an_admin_changes_storefront_settings(admin_in, db_session, tenant):
     assert storefront.resolution_hours == {"repair": 96} and storefront.quiet_start_hour == 22
 
 
+def test_an_admin_sets_and_clears_a_storefronts_own_rate_budgets(admin_in, db_session, tenant):
+    storefront = tenant.storefront
+    path = f"/admin/storefronts/{storefront.id}"
+    page = admin_in.get(path).get_data(as_text=True)
+    assert 'name="rate_limit_write_per_minute"' in page
+    body = settings_form(storefront, rate_limit_read_per_minute=900, rate_limit_write_per_minute=30)
+    assert post_form(admin_in, path, body).status_code == 303
+    db_session.refresh(storefront)
+    assert (storefront.rate_limit_read_per_minute, storefront.rate_limit_write_per_minute) == (
+        900,
+        30,
+    )
+    cleared = settings_form(
+        storefront, rate_limit_read_per_minute="", rate_limit_write_per_minute=""
+    )
+    assert post_form(admin_in, path, cleared).status_code == 303
+    db_session.refresh(storefront)
+    assert storefront.rate_limit_write_per_minute is None
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -234,6 +254,7 @@ def test_an_admin_changes_storefront_settings(admin_in, db_session, tenant):
         ("tax_rate_bp", "-1"),
         ("time_zone", "Mars/Olympus"),
         ("warranty_months", "many"),
+        ("rate_limit_write_per_minute", "0"),
     ],
 )
 def test_bad_settings_are_named_and_nothing_is_written(

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from service.core import db
 from service.core.db import utcnow
+from service.core.ratelimit import per_ip_limit
 from service.staff.accounts import MIN_PASSWORD_LENGTH
 from service.workspace import sessions
 from service.workspace.forms import ChangePasswordForm, LanguageForm, LoginForm
@@ -45,6 +46,7 @@ def home() -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@per_ip_limit("sign_in")
 def login() -> Response:
     form = LoginForm()
     if request.method == "GET":
