@@ -1,7 +1,7 @@
 """attachments: photos and documents on a case
 
 Revision ID: a7c2e9d4f1b3
-Revises: c3a9e4f1b2d7
+Revises: a7d3f9c1e5b8
 Create Date: 2026-12-02 04:30:00
 
 One row per stored file (service/attachments/); the bytes live in the attachment store
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c2e9d4f1b3"
-down_revision: str | None = "c3a9e4f1b2d7"
+down_revision: str | None = "a7d3f9c1e5b8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

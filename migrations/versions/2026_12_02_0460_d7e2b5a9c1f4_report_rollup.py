@@ -2,7 +2,7 @@
 report_day_products, report_day_staff and the change marks report_day_changes
 
 Revision ID: d7e2b5a9c1f4
-Revises: c3a9e4f1b2d7
+Revises: e1f0c3b7a925
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d7e2b5a9c1f4"
-down_revision: str | None = "c3a9e4f1b2d7"
+down_revision: str | None = "e1f0c3b7a925"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """list indexes: every list filter the leading part of an index in the list's order;
 incremental sync on updated_at; lookups by serial number, SKU, e-mail and phone
 
-Revision ID: a7d3f9c1e5b8
-Revises: c3a9e4f1b2d7
+Revision ID: e1f0c3b7a925
+Revises: a7c2e9d4f1b3
 Create Date: 2026-12-02 04:40:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "a7d3f9c1e5b8"
-down_revision: str | None = "c3a9e4f1b2d7"
+revision: str = "e1f0c3b7a925"
+down_revision: str | None = "a7c2e9d4f1b3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
