@@ -394,7 +394,7 @@ def test_notices_over_the_hourly_cap_of_a_case_are_suppressed_saying_so(
             write_customer_notices(db_session, case, "request_item", f"test:{n}", start + step)
             for n, step in enumerate([timedelta(0), timedelta(minutes=20), timedelta(minutes=40)])
         ]
-    assert all(row.status == NoticeStatus.pending for row in written[0] + written[1])
+    assert all(row.status == NoticeStatus.queued for row in written[0] + written[1])
     for row in written[2]:
         assert row.status == NoticeStatus.suppressed
         assert row.last_error == f"over the cap of 2 {row.channel.value} notices per case per hour"
@@ -403,4 +403,4 @@ def test_notices_over_the_hourly_cap_of_a_case_are_suppressed_saying_so(
         later = write_customer_notices(
             db_session, case, "request_item", "test:later", start + timedelta(minutes=61)
         )
-    assert [row.status for row in later] == [NoticeStatus.pending, NoticeStatus.pending]
+    assert [row.status for row in later] == [NoticeStatus.queued, NoticeStatus.queued]
