@@ -4,7 +4,7 @@ customer's language, suppressed without consent, SMS deferred in quiet hours."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +15,8 @@ from service.cases.models import Case
 from service.core.auth import Actor, ActorType
 from service.customers.models import Customer
 from service.notifications.consent import apply_sms_keyword
-from service.notifications.models import NoticeStatus, Notification
-from service.notifications.quiet_hours import quiet_until
+from service.notifications.models import Channel, NoticeStatus, Notification
+from service.notifications.quiet_hours import quiet_until, supersede_waiting
 from service.notifications.routes import twilio_signature
 from service.staff.models import StaffRole
 from tests.conftest import case_payload
@@ -376,3 +376,49 @@ def test_an_email_to_a_customer_without_an_address_is_suppressed_saying_so(open_
     email, sms = rows(db_session, case["id"])
     assert (email.status, email.last_error) == (NoticeStatus.suppressed, "no email address")
     assert sms.status != NoticeStatus.suppressed
+
+
+@pytest.mark.parametrize(
+    ("newer", "supersedes"),
+    [
+        ({}, True),
+        ({"channel": Channel.email}, False),  # e-mail is never coalesced
+        ({"status": NoticeStatus.failed}, False),  # it will not go (could not be rendered)
+        ({"status": NoticeStatus.suppressed}, False),
+        ({"template": "message"}, False),  # a person's message repeats no status
+    ],
+    ids=["status SMS", "email", "failed", "suppressed", "staff message"],
+)
+def test_only_a_later_status_sms_that_will_go_supersedes_the_waiting_ones(
+    open_case, db_session, newer, supersedes
+):
+    case = open_case()
+    waiting = next(n for n in rows(db_session, case["id"]) if n.channel == Channel.sms)
+    waiting.status = NoticeStatus.deferred
+    db_session.commit()
+    now = waiting.created_at + timedelta(minutes=5)
+    later = Notification(
+        id=uuid.uuid4(),
+        event_key=f"later:{uuid.uuid4().hex}",
+        case_id=waiting.case_id,
+        locale="en",
+        recipient="+8613800138000",
+        body_text="A later step.",
+        scheduled_for=now,
+        created_at=now,
+        updated_at=now,
+        **{"channel": Channel.sms, "template": "receive", "status": NoticeStatus.pending, **newer},
+    )
+    db_session.add(later)
+    db_session.flush()
+    count = supersede_waiting(db_session, later, now)
+    db_session.commit()
+    db_session.refresh(waiting)
+    if supersedes:
+        assert (count, waiting.status, waiting.last_error) == (
+            1,
+            NoticeStatus.suppressed,
+            "superseded by a later SMS (receive)",
+        )
+    else:
+        assert (count, waiting.status) == (0, NoticeStatus.deferred)
