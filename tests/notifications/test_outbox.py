@@ -415,10 +415,46 @@ def test_only_a_later_status_sms_that_will_go_supersedes_the_waiting_ones(
     db_session.commit()
     db_session.refresh(waiting)
     if supersedes:
-        assert (count, waiting.status, waiting.last_error) == (
+        assert (count, waiting.status, waiting.last_error, waiting.updated_at) == (
             1,
             NoticeStatus.suppressed,
             "superseded by a later SMS (receive)",
+            now,
         )
     else:
         assert (count, waiting.status) == (0, NoticeStatus.deferred)
+
+
+def test_a_later_sms_supersedes_neither_another_cases_sms_nor_an_email_awaiting_its_retry(
+    app, open_case, db_session
+):
+    mine, other = open_case(), open_case()
+    email = next(n for n in rows(db_session, mine["id"]) if n.channel == Channel.email)
+    theirs = next(n for n in rows(db_session, other["id"]) if n.channel == Channel.sms)
+    # A transient SMTP failure defers an e-mail to its retry; the other case's SMS waits
+    # out the night.
+    email.status = theirs.status = NoticeStatus.deferred
+    db_session.commit()
+    at_21_05 = datetime(2027, 1, 11, 21, 5, tzinfo=SHANGHAI).astimezone(UTC)
+    with app.app_context():
+        _staff_transition_at(db_session, mine["id"], at_21_05)  # writes a later SMS
+    later = [n for n in rows(db_session, mine["id"]) if n.channel == Channel.sms][-1]
+    assert (later.template, later.status) == ("request_item", NoticeStatus.deferred)
+    db_session.refresh(email)
+    db_session.refresh(theirs)
+    assert (email.status, theirs.status) == (NoticeStatus.deferred, NoticeStatus.deferred)
+
+
+def test_an_email_to_an_address_that_bounced_is_suppressed_saying_so(app, open_case, db_session):
+    case = open_case()
+    customer = db_session.get(Customer, uuid.UUID(case["customer"]["id"]))
+    customer.email_bounced_at = datetime(2027, 1, 11, 2, 0, tzinfo=UTC)
+    db_session.commit()
+    with app.app_context():
+        _staff_transition_at(db_session, case["id"], datetime(2027, 1, 11, 3, 0, tzinfo=UTC))
+    email = [n for n in rows(db_session, case["id"]) if n.channel == Channel.email][-1]
+    assert (email.template, email.status, email.last_error) == (
+        "request_item",
+        NoticeStatus.suppressed,
+        "email address bounced",
+    )
