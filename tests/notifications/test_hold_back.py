@@ -301,3 +301,115 @@ def test_a_midday_quiet_window_holds_from_its_start_to_its_end(local, until):
     now = datetime(2026, 12, 2, 4, 0, tzinfo=UTC) + timedelta(hours=hour - 12, minutes=minute)
     expected = datetime(2026, 12, 2, 6, 0, tzinfo=UTC) if until else None  # 14:00 there
     assert quiet_until(now, "Asia/Shanghai", 12, 14) == expected
+
+
+# --- superseded at send time: which later notice counts ---------------------------------
+
+
+def _later(db_session, of: Notification, minutes: int, **fields) -> Notification:
+    """A notice written `minutes` after `of`, of its case (unless told otherwise)."""
+    at = of.created_at + timedelta(minutes=minutes)
+    values = {
+        "case_id": of.case_id,
+        "channel": Channel.sms,
+        "template": "request_item",
+        "status": NoticeStatus.queued,
+        **fields,
+    }
+    row = Notification(
+        id=uuid.uuid4(),
+        event_key=f"later:{uuid.uuid4().hex}",
+        locale="en",
+        recipient="+8613800138000",
+        body_text="A later step.",
+        scheduled_for=at,
+        created_at=at,
+        updated_at=at,
+        **values,
+    )
+    db_session.add(row)
+    db_session.commit()
+    return row
+
+
+def _deferred(db_session, row: Notification, template: str | None = None) -> Notification:
+    row = _fresh(db_session, row)
+    row.status, row.scheduled_for = NoticeStatus.deferred, MORNING
+    if template:
+        row.template = template
+    db_session.commit()
+    return row
+
+
+@pytest.mark.parametrize(
+    ("later", "reason"),
+    [
+        ({}, "superseded by a later SMS (request_item)"),
+        ({"channel": Channel.email}, None),
+        ({"template": "message"}, None),  # a person's message supersedes nothing
+        ({"status": NoticeStatus.suppressed}, None),  # it does not go itself
+        (
+            {"status": NoticeStatus.sent, "template": "receive"},
+            "superseded by a later SMS (receive)",
+        ),
+    ],
+    ids=[
+        "later status SMS",
+        "later email",
+        "later personal message",
+        "later suppressed",
+        "later sent",
+    ],
+)
+def test_a_deferred_sms_is_superseded_at_send_time_only_by_a_later_sms_of_its_case_that_goes(
+    app, db_session, written, later, reason
+):
+    sms = _deferred(db_session, written[Channel.sms])
+    _later(db_session, sms, 1, **later)
+    with app.app_context():
+        outcome = delivery.hold_back(db_session, sms.id, MORNING)
+    row = _fresh(db_session, sms)
+    if reason:
+        assert (outcome, row.status, row.last_error) == (
+            "suppressed: superseded",
+            NoticeStatus.suppressed,
+            reason,
+        )
+    else:
+        assert (outcome, row.status) == (None, NoticeStatus.deferred)
+
+
+def test_the_latest_sms_of_a_case_is_not_superseded_by_itself_or_an_earlier_one(
+    app, db_session, written
+):
+    sms = _deferred(db_session, written[Channel.sms])
+    _later(db_session, sms, -1, status=NoticeStatus.sent)
+    with app.app_context():
+        assert delivery.hold_back(db_session, sms.id, MORNING) is None
+    assert _fresh(db_session, sms).status == NoticeStatus.deferred
+
+
+def test_an_sms_of_another_case_supersedes_nothing(app, db_session, written, open_case, shop):
+    sms = _deferred(db_session, written[Channel.sms])
+    other = uuid.UUID(open_case(as_tenant=shop)["id"])
+    _later(db_session, sms, 1, case_id=other)
+    with app.app_context():
+        assert delivery.hold_back(db_session, sms.id, MORNING) is None
+
+
+def test_a_staff_message_deferred_at_send_time_is_not_superseded(app, db_session, written):
+    sms = _deferred(db_session, written[Channel.sms], template="message")
+    _later(db_session, sms, 1)
+    with app.app_context():
+        assert delivery.hold_back(db_session, sms.id, MORNING) is None
+    assert _fresh(db_session, sms).status == NoticeStatus.deferred
+
+
+def test_the_reason_names_the_latest_of_several_later_sms(app, db_session, written):
+    sms = _deferred(db_session, written[Channel.sms])
+    # Written newest first, so the order they were stored in is not the answer.
+    _later(db_session, sms, 2, template="receive")
+    _later(db_session, sms, 1, status=NoticeStatus.sent)
+    with app.app_context():
+        assert delivery.hold_back(db_session, sms.id, MORNING) == "suppressed: superseded"
+    assert _fresh(db_session, sms).last_error == "superseded by a later SMS (receive)"

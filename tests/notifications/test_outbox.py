@@ -15,9 +15,9 @@ from service.cases.models import Case
 from service.core.auth import Actor, ActorType
 from service.customers.models import Customer
 from service.notifications.consent import apply_sms_keyword
-from service.notifications.models import NoticeStatus, Notification
+from service.notifications.models import Channel, NoticeStatus, Notification
 from service.notifications.outbox import write_customer_notices
-from service.notifications.quiet_hours import quiet_until
+from service.notifications.quiet_hours import quiet_until, supersede_waiting
 from service.notifications.routes import twilio_signature
 from service.staff.models import StaffRole
 from tests.conftest import case_payload
@@ -404,3 +404,85 @@ def test_notices_over_the_hourly_cap_of_a_case_are_suppressed_saying_so(
             db_session, case, "request_item", "test:later", start + timedelta(minutes=61)
         )
     assert [row.status for row in later] == [NoticeStatus.queued, NoticeStatus.queued]
+
+
+@pytest.mark.parametrize(
+    ("newer", "supersedes"),
+    [
+        ({}, True),
+        ({"channel": Channel.email}, False),  # e-mail is never coalesced
+        ({"status": NoticeStatus.failed}, False),  # it will not go (could not be rendered)
+        ({"status": NoticeStatus.suppressed}, False),
+        ({"template": "message"}, False),  # a person's message repeats no status
+    ],
+    ids=["status SMS", "email", "failed", "suppressed", "staff message"],
+)
+def test_only_a_later_status_sms_that_will_go_supersedes_the_waiting_ones(
+    open_case, db_session, newer, supersedes
+):
+    case = open_case()
+    waiting = next(n for n in rows(db_session, case["id"]) if n.channel == Channel.sms)
+    waiting.status = NoticeStatus.deferred
+    db_session.commit()
+    now = waiting.created_at + timedelta(minutes=5)
+    later = Notification(
+        id=uuid.uuid4(),
+        event_key=f"later:{uuid.uuid4().hex}",
+        case_id=waiting.case_id,
+        locale="en",
+        recipient="+8613800138000",
+        body_text="A later step.",
+        scheduled_for=now,
+        created_at=now,
+        updated_at=now,
+        **{"channel": Channel.sms, "template": "receive", "status": NoticeStatus.pending, **newer},
+    )
+    db_session.add(later)
+    db_session.flush()
+    count = supersede_waiting(db_session, later, now)
+    db_session.commit()
+    db_session.refresh(waiting)
+    if supersedes:
+        assert (count, waiting.status, waiting.last_error, waiting.updated_at) == (
+            1,
+            NoticeStatus.suppressed,
+            "superseded by a later SMS (receive)",
+            now,
+        )
+    else:
+        assert (count, waiting.status) == (0, NoticeStatus.deferred)
+
+
+def test_a_later_sms_supersedes_neither_another_cases_sms_nor_an_email_awaiting_its_retry(
+    app, open_case, db_session
+):
+    mine, other = open_case(), open_case()
+    email = next(n for n in rows(db_session, mine["id"]) if n.channel == Channel.email)
+    theirs = next(n for n in rows(db_session, other["id"]) if n.channel == Channel.sms)
+    # A transient SMTP failure defers an e-mail to its retry; the other case's SMS waits
+    # out the night.
+    email.status = theirs.status = NoticeStatus.deferred
+    db_session.commit()
+    at_21_05 = datetime(2027, 1, 11, 21, 5, tzinfo=SHANGHAI).astimezone(UTC)
+    with app.app_context():
+        _staff_transition_at(db_session, mine["id"], at_21_05)  # writes a later SMS
+    later = [n for n in rows(db_session, mine["id"]) if n.channel == Channel.sms][-1]
+    assert (later.template, later.status) == ("request_item", NoticeStatus.deferred)
+    db_session.refresh(email)
+    db_session.refresh(theirs)
+    assert (email.status, theirs.status) == (NoticeStatus.deferred, NoticeStatus.deferred)
+
+
+def test_an_email_to_an_address_that_bounced_is_suppressed_saying_so(app, open_case, db_session):
+    case = open_case()
+    customer = db_session.get(Customer, uuid.UUID(case["customer"]["id"]))
+    customer.email_bounced_at = datetime(2027, 1, 11, 2, 0, tzinfo=UTC)
+    db_session.commit()
+    with app.app_context():
+        _staff_transition_at(db_session, case["id"], datetime(2027, 1, 11, 3, 0, tzinfo=UTC))
+    email = [n for n in rows(db_session, case["id"]) if n.channel == Channel.email][-1]
+    assert (email.template, email.status, email.last_error) == (
+        "request_item",
+        NoticeStatus.suppressed,
+        "email address bounced",
+    )
