@@ -57,6 +57,16 @@ def rolled_days(session: Session, scope: Scope, w: Window, now: datetime) -> set
     if not stores or any(z != zone for _id, z in stores):
         return set()
     first, after = w.previous.first, w.period.after
+    # A storefront's day counts when built in the zone, settled by `now` and unmarked;
+    # the window's day is rolled when every storefront's does.
+    pending = (
+        select(ReportDayChange.id)
+        .where(
+            ReportDayChange.storefront_id == ReportDay.storefront_id,
+            ReportDayChange.day == ReportDay.day,
+        )
+        .exists()
+    )
     valid = session.execute(
         select(ReportDay.day, func.count())
         .where(
@@ -65,24 +75,12 @@ def rolled_days(session: Session, scope: Scope, w: Window, now: datetime) -> set
             ReportDay.day < after,
             ReportDay.time_zone == zone,
             (ReportDay.settled_at.is_(None)) | (ReportDay.settled_at <= now),
+            ~pending,
         )
         .group_by(ReportDay.day)
     )
-    marked = set(
-        session.scalars(
-            select(ReportDayChange.day)
-            .where(
-                in_scope(scope, ReportDayChange.storefront_id),
-                ReportDayChange.day >= first,
-                ReportDayChange.day < after,
-            )
-            .distinct()
-        )
-    )
     return {
-        day
-        for day, n in valid
-        if n == len(stores) and day not in marked and w.period.instant(day + timedelta(1)) <= now
+        day for day, n in valid if n == len(stores) and w.period.instant(day + timedelta(1)) <= now
     }
 
 
@@ -253,12 +251,17 @@ SUMS = (
 
 
 def _add_days(session: Session, w: Window, where: Any, given: Inputs) -> None:
+    """The days' single figures and durations, in one read of their rows."""
     d = ReportDay
-    p = case((d.day >= w.period.first, 1), else_=0)
-    for row in session.execute(
-        select(p, *(func.sum(getattr(d, name)) for name in SUMS)).where(*where(d)).group_by(p)
+    lowest = list(given.lowest)
+    columns = [getattr(d, name) for name in SUMS]
+    for day, first, done, low, *values in session.execute(
+        select(d.day, d.first_response_hours, d.resolution_hours, d.lowest, *columns).where(
+            *where(d)
+        )
     ):
-        f, sums = row[0], dict(zip(SUMS, row[1:], strict=True))
+        f = 1 if day >= w.period.first else 0
+        sums = dict(zip(SUMS, values, strict=True))
         _sum_into(given.follow_up, f, {"met": sums["follow_up_met"], "due": sums["follow_up_due"]})
         _sum_into(
             given.sent,
@@ -267,11 +270,6 @@ def _add_days(session: Session, w: Window, where: Any, given: Inputs) -> None:
              "phone": sums["sent_answered_phone"]},
         )  # fmt: skip
         _sum_into(given.satisfaction, f, {k: sums[k] for k in queries.SATISFACTION})
-    lowest = list(given.lowest)
-    for day, first, done, low in session.execute(
-        select(d.day, d.first_response_hours, d.resolution_hours, d.lowest).where(*where(d))
-    ):
-        f = 1 if day >= w.period.first else 0
         _add(given.first_response, (f,), json.loads(first))
         for kind, counts in json.loads(done).items():
             _add(given.resolution, (f, CaseKind(kind)), counts)
