@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.cases.models import Case
-from service.notifications.models import Notification
+from service.notifications.models import NoticeStatus, Notification
 from service.storefronts.keys import issue_key
 from tests.conftest import case_payload
 from tests.workspace.conftest import post_form
@@ -47,7 +47,7 @@ def assert_refused(response, policy: str, quota: int) -> None:
 
 
 def test_300_creates_with_one_key_get_429_once_its_budget_is_spent_and_refused_ones_notify_none(
-    limits, client, db_session, tenant, other_tenant
+    limits, app, client, db_session, tenant, other_tenant
 ):
     limits(rate_limit_key_write_per_minute=40)
     answers = [
@@ -71,6 +71,16 @@ def test_300_creates_with_one_key_get_429_once_its_budget_is_spent_and_refused_o
     mine = [case_id for case_id in notices if case_id in case_ids]
     # One e-mail and one SMS per accepted case, none for the 260 refused requests.
     assert len(mine) == 80 and set(mine) == case_ids
+    # And one phone gets no more than its hourly cap, however many cases name it.
+    sms_sent = db_session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.recipient == "+8613800138000",
+            Notification.status != NoticeStatus.suppressed,
+        )
+    )
+    assert sms_sent == app.config["SETTINGS"].notices_per_recipient_per_hour
 
     # Another key of the same storefront, and another storefront's, have budgets of their own.
     _key, second_key = issue_key(db_session, tenant.storefront, "second")

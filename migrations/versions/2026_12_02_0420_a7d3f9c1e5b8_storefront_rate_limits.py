@@ -1,5 +1,6 @@
 """rate limits: a storefront's own API budgets (null: the settings' defaults); the
-headers (Location, ETag) of an idempotent create, replayed with it
+headers (Location, ETag) of an idempotent create, replayed with it; an index for the
+notice cap per recipient
 
 Revision ID: a7d3f9c1e5b8
 Revises: c3a9e4f1b2d7
@@ -23,9 +24,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("rate_limit_write_per_minute", sa.Integer(), nullable=True))
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.add_column(sa.Column("response_headers", sa.JSON(), nullable=True))
+    op.create_index(
+        "ix_notifications_recipient_created", "notifications", ["recipient", "created_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notifications_recipient_created", table_name="notifications")
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.drop_column("response_headers")
     with op.batch_alter_table("storefronts") as batch:

@@ -228,7 +228,7 @@ class Blueprint(BaseBlueprint):
         # Named from the path unless the view names itself (@blp.doc(operationId=...)).
         doc.setdefault("operationId", operation_id(method, doc_info.get("rule", "")))
         responses = doc.setdefault("responses", {})
-        for status, name in errors.error_responses(doc_info).items():
+        for status, name in errors.error_responses(doc_info, method).items():
             if status not in responses and str(status) not in responses:
                 responses[status] = name
         return doc

@@ -182,6 +182,8 @@ class Settings:
     forwarded_for_hops: int = setting(0, minimum=0)
     #: Customer notices per case per channel per hour; more are written as suppressed.
     notices_per_case_per_hour: int = setting(20, minimum=1)
+    #: ... and per recipient (one phone or address, over all cases and storefronts).
+    notices_per_recipient_per_hour: int = setting(30, minimum=1)
 
     # Conversations (service/conversations/): replies and e-mail intake.
     #: The domain of per-case reply addresses (`<token>@<domain>`); None: no Reply-To.

@@ -121,7 +121,7 @@ DATABASE_ERROR_HANDLERS: dict[type[Exception], Callable[[Any], Any]] = {
 # Documentation: each operation lists the errors it can answer, all with the schema.
 
 
-def error_responses(doc_info: dict[str, Any]) -> dict[int, str]:
+def error_responses(doc_info: dict[str, Any], method: str = "get") -> dict[int, str]:
     """The error statuses of one operation, as flask-smorest's response names (each
     registered with the error schema): from what the operation does, so a new route
     is documented without anyone remembering to."""
@@ -132,6 +132,9 @@ def error_responses(doc_info: dict[str, Any]) -> dict[int, str]:
         # Malformed or too deeply nested JSON, a bad Idempotency-Key; an oversized
         # body; a body that is not JSON; a write that lost a race to a concurrent one.
         statuses += [400, 409, 413, 415]
+    if doc_info.get("etag") and method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+        # A change checked against If-Match: stale (412) or missing (428).
+        statuses += [412, 428]
     if doc_info.get("has_path_args"):
         # No such case/customer; a path argument holding unsafe text.
         statuses += [404, 422]

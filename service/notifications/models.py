@@ -48,6 +48,8 @@ class Notification(IdMixin, Base):
         # One notice per event and channel: a retried request or job cannot add a second.
         UniqueConstraint("event_key", "channel"),
         Index("ix_notifications_due", "status", "scheduled_for"),
+        # The hourly cap per recipient (service.notifications.outbox) counts by these.
+        Index("ix_notifications_recipient_created", "recipient", "created_at"),
     )
 
     #: What the notice reports: a timeline event id, or e.g. "survey_invite:<case id>".

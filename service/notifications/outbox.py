@@ -7,10 +7,11 @@ consent (suppressed, with the reason), the hourly cap per case (suppressed, sayi
 quiet hours (deferred to the morning), and a new SMS superseding the case's SMS still
 deferred (`quiet_hours.supersede_waiting`).
 
-The cap (NOTICES_PER_CASE_PER_HOUR, per channel) is the last line against a caller
-turning the API into an SMS cannon: however fast a case is driven through its states,
-its customer gets at most that many messages an hour on each channel; the rest are
-written as `suppressed` with the reason, visible in the case's notice list.
+The caps (NOTICES_PER_CASE_PER_HOUR and NOTICES_PER_RECIPIENT_PER_HOUR, per channel)
+are the last line against a caller turning the API into an SMS cannon: however fast a
+case is driven through its states, or however many cases are opened for one phone, it
+gets at most that many messages an hour on each channel; the rest are written as
+`suppressed` with the reason, visible in the case's notice list.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -80,18 +81,11 @@ def write_customer_notices(
 ) -> list[Notification]:
     storefront = session.get(Storefront, case.storefront_id)
     context = _context(case, storefront, template, note, data or {})
-    cap = current_app.config["SETTINGS"].notices_per_case_per_hour
     rows = []
     for channel in channels:
         row = _notice(case, storefront, channel, template, event_key, context, now)
-        # A case being opened has sent nothing yet: no count for a new case.
-        if (
-            supersede
-            and row.status != NoticeStatus.suppressed
-            and _sent_last_hour(session, case, channel, now) >= cap
-        ):
-            row.status = NoticeStatus.suppressed
-            row.last_error = f"over the cap of {cap} {channel.value} notices per case per hour"
+        if row.status != NoticeStatus.suppressed and (reason := _over_cap(session, row, now)):
+            row.status, row.last_error = NoticeStatus.suppressed, reason
         rows.append(row)
     hand_over_notices(rows)
     session.add_all(rows)
@@ -103,21 +97,34 @@ def write_customer_notices(
     return rows
 
 
-def _sent_last_hour(session: Session, case: Case, channel: Channel, now: datetime) -> int:
-    """The case's customer notices on `channel` in the hour up to `now` that are (or
-    will be) sent: neither suppressed nor failed."""
+def _sent_last_hour(session: Session, row: Notification, now: datetime, *match: Any) -> int:
+    """Customer notices like `row` (on its channel, matching `match`) in the hour up to
+    `now` that are (or will be) sent: neither suppressed nor failed."""
     return session.scalar(
         select(func.count())
         .select_from(Notification)
         .where(
-            Notification.case_id == case.id,
-            Notification.channel == channel,
+            *match,
+            Notification.channel == row.channel,
             Notification.template.not_in(STAFF_EVENTS),
             Notification.created_at > now - timedelta(hours=1),
             Notification.created_at <= now,
             Notification.status.not_in((NoticeStatus.suppressed, NoticeStatus.failed)),
         )
     )
+
+
+def _over_cap(session: Session, row: Notification, now: datetime) -> str | None:
+    """Why `row` must not go out as one too many this hour (None: it may)."""
+    settings = current_app.config["SETTINGS"]
+    channel = row.channel.value
+    per_case = settings.notices_per_case_per_hour
+    if _sent_last_hour(session, row, now, Notification.case_id == row.case_id) >= per_case:
+        return f"over the cap of {per_case} {channel} notices per case per hour"
+    per_recipient = settings.notices_per_recipient_per_hour
+    if _sent_last_hour(session, row, now, Notification.recipient == row.recipient) >= per_recipient:
+        return f"over the cap of {per_recipient} {channel} notices to {row.recipient} per hour"
+    return None
 
 
 def _note(event: CaseEvent) -> str | None:

@@ -210,6 +210,7 @@ def test_an_oversized_body_is_413_and_nothing_is_written(client, tenant, db_sess
 def test_a_body_that_is_not_json_is_rejected(client, tenant, db_session):
     before = _written(db_session)
     response = client.post("/api/v1/cases", data="kind=repair", headers=tenant.headers)
+    # Refused as a body of the wrong type (415), not read as an empty one.
     assert response.status_code == 415
     assert "Content-Type" in response.get_json()["errors"]["headers"]
     assert _written(db_session) == before

@@ -121,6 +121,8 @@ def site(
         redis_url=TEST_REDIS_URL,
         secret_key="browser-test-secret",
         public_base_url=base_url,
+        # Every request comes from 127.0.0.1 (tests/test_ratelimit.py tests the limits).
+        rate_limits_enabled=False,
     )
     holder["app"] = served
     tenant = committed_tenant(

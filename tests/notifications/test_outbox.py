@@ -406,6 +406,26 @@ def test_notices_over_the_hourly_cap_of_a_case_are_suppressed_saying_so(
     assert [row.status for row in later] == [NoticeStatus.queued, NoticeStatus.queued]
 
 
+def test_notices_to_one_recipient_over_its_hourly_cap_are_suppressed_whatever_the_case(
+    app, open_case, db_session, monkeypatch
+):
+    monkeypatch.setattr(app.config["SETTINGS"], "notices_per_recipient_per_hour", 2)
+    cases = [db_session.get(Case, uuid.UUID(open_case()["id"])) for _ in range(3)]
+    start = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+    with app.test_request_context():
+        written = [
+            write_customer_notices(db_session, case, "request_item", f"cap:{n}", start)
+            for n, case in enumerate(cases)
+        ]
+    assert all(row.status == NoticeStatus.queued for row in written[0] + written[1])
+    email, sms = written[2]
+    assert (sms.status, sms.last_error) == (
+        NoticeStatus.suppressed,
+        "over the cap of 2 sms notices to +8613800138000 per hour",
+    )
+    assert email.status == NoticeStatus.suppressed and "li.wei@example.com" in email.last_error
+
+
 @pytest.mark.parametrize(
     ("newer", "supersedes"),
     [

@@ -92,6 +92,8 @@ def serve_desk(
         redis_url=TEST_REDIS_URL,
         secret_key="workspace-browser-secret",
         public_base_url=base_url,
+        # Every request comes from 127.0.0.1 (tests/test_ratelimit.py tests the limits).
+        rate_limits_enabled=False,
     )
     holder["app"] = served
     database = served.extensions["database"]

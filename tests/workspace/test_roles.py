@@ -23,6 +23,8 @@ def probe_app(app: Flask, database_url, instance_dir, db_session) -> Iterator[Fl
         database_url=database_url,
         redis_url=TEST_REDIS_URL,
         secret_key="test-secret-key",
+        # Every request comes from 127.0.0.1 (tests/test_ratelimit.py tests the limits).
+        rate_limits_enabled=False,
     )
     probed.testing = True
     # Share the test's rolled-back connection.
