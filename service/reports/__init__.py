@@ -36,3 +36,7 @@ How it works
 6. `delivery.py`: periodic jobs send each storefront's report to its supervisors at
    08:00 local, once per storefront and period (see its docstring).
 """
+
+# The rollup's change marks on every session's flush, wherever reports are imported
+# (the app, the worker, the CLI and the migrations' metadata all import them).
+from service.reports import changes  # noqa: F401

@@ -157,7 +157,3 @@ class ReportDayChange(IdMixin, Base):
         ForeignKey("storefronts.id", ondelete="CASCADE")
     )
     day: Mapped[date] = mapped_column(Date)
-
-
-# Installs the change marks on every session (imported last: it needs the models above).
-from service.reports import changes  # noqa: E402, F401
