@@ -223,3 +223,30 @@ def test_overdue_and_due_before_agree_with_the_clocks(client, tenant, open_case,
         late["number"],
         soon["number"],
     ]
+
+
+def test_allowed_actions_worked_out_once_per_kind_status_and_role_equal_every_refusal():
+    """The cached candidates plus guards give what checking every transition gives, for
+    every status, kind and actor, with and without items in warranty."""
+    from service.cases.lifecycle import _refusal, allowed_actions
+    from service.cases.models import CaseItem, CaseKind
+    from service.cases.transitions import TRANSITIONS
+    from service.core.auth import Actor, ActorType
+    from service.staff.models import StaffRole
+
+    now = utcnow()
+    actors = [Actor(ActorType.staff, None, "s", role) for role in StaffRole] + [
+        Actor(kind, None, "x") for kind in ActorType if kind != ActorType.staff
+    ]
+    for status in CaseStatus:
+        for kind in CaseKind:
+            for covered in (True, False):
+                case = Case(status=status, kind=kind, quotes=[])
+                case.items = [CaseItem(in_warranty=covered, receipts=[])]
+                for actor in actors:
+                    expected = [
+                        action
+                        for action, transition in TRANSITIONS.items()
+                        if _refusal(transition, case, actor, now) is None
+                    ]
+                    assert allowed_actions(case, actor, now) == expected, (status, kind, actor)
