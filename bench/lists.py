@@ -82,8 +82,8 @@ def credentials(url: str) -> dict[str, Any]:
     need, read from the loaded data (the 80 %-deep cursor among them)."""
     from sqlalchemy.orm import Session
 
-    from service.core.api import encode_cursor
     from service.core.auth import issue_staff_token
+    from service.core.pagination import encode_cursor
     from service.staff.models import StaffRole, StaffUser
     from service.storefronts.keys import issue_key
     from service.storefronts.models import Storefront

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from service.cases.models import Case, CaseItem, ItemCondition, ItemReceipt
-from service.core.api import decode_cursor, encode_cursor
+from service.core.pagination import decode_cursor, encode_cursor
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 pages. `cases_query` (service.cases.intake) builds the filtered statement; the API's
 `GET /cases` and the workspace's queue both page it here.
 
-- `newest`: `created_at` descending, then id (service.core.api.keyset_page).
+- `newest`: `created_at` descending, then id (service.core.pagination.keyset_page).
 - `due`: the earliest deadline of a clock still running first (`Case.next_due_at`,
   kept at every flush by service.sla.clocks), cases with no clock running last, then id.
 - `updated_at`: the least recently changed first, then id (incremental sync: a case
   changed while a client pages moves behind its cursor, so it is read again, not missed).
 
 Every order is a keyset on (column, id) bound by one row comparison, which the
-indexes of service.cases.models seek (see service.core.api.keyset_page).
+indexes of service.cases.models seek (see service.core.pagination.keyset_page).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseItem
-from service.core.api import keyset_page
 from service.core.contacts import normalise_email, normalise_phone
 from service.core.fields import in_range_utc
+from service.core.pagination import keyset_page
 from service.customers.models import Customer
 
 SORTS = ("newest", "due", "updated_at")

@@ -34,9 +34,10 @@ from service.cases.transitions import TRANSITIONS, Transition
 from service.contact_log.schemas import ContactSchema
 from service.contact_log.service import case_contacts, log_contact
 from service.core import db
-from service.core.api import API_PREFIX, Blueprint, created, field_errors, page_schema, transaction
+from service.core.api import API_PREFIX, Blueprint, created, field_errors, transaction
 from service.core.auth import require_staff
 from service.core.db import utcnow
+from service.core.pagination import page_schema
 from service.quotes.schemas import QuoteSchema
 from service.shipments.models import Shipment
 from service.shipments.schemas import ShipmentSchema

@@ -12,11 +12,12 @@ from service.cases.lifecycle import allowed_actions
 from service.cases.listing import SORTS
 from service.cases.models import CaseChannel, CaseKind, CasePriority, CaseStatus, ItemCondition
 from service.cases.summaries import INCLUDES
-from service.core.api import CursorArgsSchema, Schema
+from service.core.api import Schema
 from service.core.auth import current_principal
 from service.core.contacts import normalise_email, normalise_phone
 from service.core.db import utcnow
 from service.core.fields import DateTime
+from service.core.pagination import CursorArgsSchema
 from service.customers.schemas import CustomerInSchema, CustomerSchema
 from service.quotes.schemas import MONEY, QuoteSchema
 from service.quotes.service import current_quote

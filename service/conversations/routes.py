@@ -36,16 +36,9 @@ from service.conversations.schemas import (
     UnmatchedQueryArgsSchema,
 )
 from service.core import db
-from service.core.api import (
-    API_PREFIX,
-    Blueprint,
-    created,
-    field_errors,
-    keyset_page,
-    page_schema,
-    transaction,
-)
+from service.core.api import API_PREFIX, Blueprint, created, field_errors, transaction
 from service.core.auth import require_staff
+from service.core.pagination import keyset_page, page_schema
 from service.core.ratelimit import per_ip_limit
 from service.staff.models import StaffRole, StaffUser
 

@@ -5,7 +5,8 @@ import marshmallow as ma
 from service.contact_log.models import ContactDirection
 from service.conversations.models import MessageKind
 from service.conversations.outbound import PLACEHOLDERS
-from service.core.api import CursorArgsSchema, Schema
+from service.core.api import Schema
+from service.core.pagination import CursorArgsSchema
 from service.customers.models import LOCALES
 
 _PLACEHOLDER_DOC = "Placeholders: " + ", ".join(f"`{{{k}}}` {v}" for k, v in PLACEHOLDERS.items())

@@ -14,7 +14,8 @@ from service.cases.intake import cases_query
 from service.cases.models import Case
 from service.cases.routes import CasePageSchema
 from service.core import db
-from service.core.api import Blueprint, CursorArgsSchema, keyset_page, page_schema, transaction
+from service.core.api import Blueprint, transaction
+from service.core.pagination import CursorArgsSchema, keyset_page, page_schema
 from service.customers.models import Customer
 from service.customers.schemas import (
     CustomerQueryArgsSchema,

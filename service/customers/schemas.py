@@ -4,8 +4,9 @@ from typing import Any
 
 import marshmallow as ma
 
-from service.core.api import CursorArgsSchema, Schema
+from service.core.api import Schema
 from service.core.fields import Email, Phone, TimeZone
+from service.core.pagination import CursorArgsSchema
 from service.customers.models import LOCALES
 
 

@@ -17,8 +17,9 @@ from flask_smorest import abort
 from marshmallow import ValidationError
 
 from service.core import db
-from service.core.api import Blueprint, keyset_page, page_schema, refuse, transaction
+from service.core.api import Blueprint, refuse, transaction
 from service.core.auth import require_admin, require_staff
+from service.core.pagination import keyset_page, page_schema
 from service.staff import admin as staff_admin
 from service.staff.models import StaffUser
 from service.staff.schemas import (

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from service.core.api import CursorArgsSchema, Schema
+from service.core.api import Schema
+from service.core.pagination import CursorArgsSchema
 from service.staff.models import StaffRole
 
 
