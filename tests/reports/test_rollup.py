@@ -16,7 +16,7 @@ from service.reports.models import ReportDay, ReportDayChange, ReportDayIntake
 from service.reports.periods import period_for
 from service.reports.queries import Window
 from service.reports.rolled import nearest_rank, rolled_days
-from service.reports.rollup import refresh_days
+from service.reports.rollup import refresh, refresh_days
 from service.surveys.models import Survey, SurveyStatus
 from tests.reports.scenario import DAY, EXPECTED_DAY, NOW, ZONE, t
 
@@ -138,3 +138,14 @@ def test_reopening_marks_the_day_the_case_had_been_completed_on(db_session, buil
     assert DAY not in days
     assert rolled == live
     assert figures(rolled)["cases_completed"] == 2
+
+
+def test_the_periodic_job_builds_the_closed_days_once_from_the_database_alone(
+    app, db_session, world, shanghai
+):
+    # Everything it needs is in the database (days built, marks): nothing in Redis.
+    with app.app_context():
+        assert refresh() > 0
+        assert refresh() == 0  # the next tick: nothing due
+    built = set(db_session.scalars(select(ReportDay.day)))
+    assert {date(2026, 10, 1), DAY} <= built
