@@ -158,14 +158,16 @@ def created(location: str, etag_data: Any = None) -> None:
 
 
 def _created_headers(response: Response) -> None:
+    """Headers a view returned itself stand (an attachment's ETag is its file's hash)."""
     location, etag_data = g.pop("created", (None, None))
     body = response.get_json(silent=True)
     if location is None:
         location = request.path
         if isinstance(body, dict) and body.get("id"):
             location = f"{request.path.rstrip('/')}/{body['id']}"
-    response.headers["Location"] = location
-    response.set_etag(BaseBlueprint._generate_etag(body if etag_data is None else etag_data))
+    response.headers.setdefault("Location", location)
+    if "ETag" not in response.headers:
+        response.set_etag(BaseBlueprint._generate_etag(body if etag_data is None else etag_data))
 
 
 class Blueprint(BaseBlueprint):
