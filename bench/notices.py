@@ -16,6 +16,7 @@ each worker's peak RSS (its work horses' included) is reported.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
@@ -228,6 +229,9 @@ def main() -> None:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument("--profile", help="py-spy the burst's worker into this file")
     args = parser.parse_args()
+    # The loopback SMTP server stands for a provider elsewhere: its line per command
+    # would be CPU of the bench process charged to the notices.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
     load = os.getloadavg()
     recreate_database(args.database_url)

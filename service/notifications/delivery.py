@@ -154,22 +154,21 @@ def hold_back(session: Session, notice_id: uuid.UUID, now: datetime) -> str | No
     became due inside quiet hours (a late retry, a Redis outage) waits for the morning,
     one whose customer replied STOP meanwhile is suppressed, and a deferred one that a
     later SMS of its case superseded is suppressed as such."""
-    row = session.get(Notification, notice_id)
-    if row is None or row.channel != Channel.sms or row.status not in CLAIMABLE:
-        return None
-    found = (
-        session.execute(
-            select(Customer, Storefront)
-            .join(Case, Case.customer_id == Customer.id)
-            .join(Storefront, Storefront.id == Case.storefront_id)
-            .where(Case.id == row.case_id)
-        ).one_or_none()
-        if row.case_id
-        else None
-    )
+    # The row with its customer and storefront in one SELECT (the job's only read).
+    found = session.execute(
+        select(Notification, Customer, Storefront)
+        .join(Case, Case.id == Notification.case_id)
+        .join(Customer, Customer.id == Case.customer_id)
+        .join(Storefront, Storefront.id == Case.storefront_id)
+        .where(
+            Notification.id == notice_id,
+            Notification.channel == Channel.sms,
+            Notification.status.in_(CLAIMABLE),
+        )
+    ).one_or_none()
     if found is None:
         return None
-    customer, storefront = found
+    row, customer, storefront = found
     if reason := suppression_reason(customer, Channel.sms):
         row.status, row.last_error, row.updated_at = NoticeStatus.suppressed, reason, now
         session.commit()

@@ -9,12 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from redis import Redis
+from rq import Queue
 from rq.job import Job, JobStatus
 from sqlalchemy import event, select
 
 from service.core.redis_conn import redis
+from service.notifications.backends import EmailMessage, SmtpEmailBackend
+from service.notifications.jobs import enqueue
 from service.notifications.models import NoticeStatus, Notification
 from tests.conftest import case_payload
+from tests.notifications.providers import running_smtp
 
 
 @contextmanager
@@ -74,3 +78,36 @@ def test_notices_handed_over_while_redis_is_down_go_back_to_pending_for_the_swee
     for row in rows:
         db_session.refresh(row)
     assert {row.status for row in rows} == {NoticeStatus.pending}
+
+
+def test_the_sweeper_enqueues_pending_notices_in_one_pipeline_and_marks_them_queued(
+    app, client, tenant, db_session
+):
+    rows = notices_of(db_session, create(client, tenant, "swept"))
+    for row in rows:
+        row.status = NoticeStatus.pending  # as Redis being down at commit leaves them
+    db_session.commit()
+    with app.app_context():
+        Queue("notifications", connection=redis()).empty()
+        assert enqueue([row.id for row in rows]) == 2
+        queued = Queue("notifications", connection=redis()).job_ids
+    for row in rows:
+        db_session.refresh(row)
+    assert {row.status for row in rows} == {NoticeStatus.queued}
+    assert sorted(queued) == sorted(f"notice-{row.id}" for row in rows)
+
+
+def test_a_kept_smtp_connection_carries_the_next_email_and_an_idle_one_is_replaced():
+    with running_smtp() as sink:
+        backend = SmtpEmailBackend("127.0.0.1", sink.port, "shop@example.com", reuse=True)
+        for n in range(3):
+            if n == 2:
+                backend.max_idle = 0  # the kept connection is now too old to trust
+            backend.send(
+                EmailMessage(
+                    to="c@example.com", subject="s", text="t", html="h", idempotency_key=f"k{n}"
+                )
+            )
+        backend.close()
+    assert len(sink.messages) == 3
+    assert sink.peers[0] == sink.peers[1] != sink.peers[2]

@@ -51,7 +51,7 @@ def test_the_survey_is_sent_after_the_delay_and_within_three_days(app, db_sessio
         assert send_due_invitations(db_session, survey.invite_at) == 1
         db_session.commit()
     email, sms = notices(db_session, delivered, "survey_invite")
-    assert email.status == sms.status == NoticeStatus.pending
+    assert email.status == sms.status == NoticeStatus.queued  # handed to the relay
     assert "/c/survey/" in sms.body_text
     assert survey.status == SurveyStatus.sent
     assert delivered.case.followed_up_at - delivered.case.completed_at <= timedelta(days=3)
@@ -76,7 +76,7 @@ def test_the_sms_invitation_waits_for_the_morning_the_email_does_not(app, db_ses
         send_due_invitations(db_session, survey.invite_at)  # 22:30 the next day
         db_session.commit()
     email, sms = notices(db_session, story, "survey_invite")
-    assert email.status == NoticeStatus.pending and email.scheduled_for == survey.invite_at
+    assert email.status == NoticeStatus.queued and email.scheduled_for == survey.invite_at
     assert sms.status == NoticeStatus.deferred
     assert sms.scheduled_for == datetime(2026, 11, 4, 8, 0, tzinfo=SHANGHAI).astimezone(UTC)
     assert sms.scheduled_for - story.case.completed_at < timedelta(days=3)
