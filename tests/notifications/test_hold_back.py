@@ -407,8 +407,9 @@ def test_a_staff_message_deferred_at_send_time_is_not_superseded(app, db_session
 
 def test_the_reason_names_the_latest_of_several_later_sms(app, db_session, written):
     sms = _deferred(db_session, written[Channel.sms])
-    # Written newest first, so the order they were stored in is not the answer.
-    _later(db_session, sms, 2, template="receive")
+    # Stored in an order that is neither oldest first, newest first nor its reverse.
+    _later(db_session, sms, 2, template="diagnose")
+    _later(db_session, sms, 3, template="receive")
     _later(db_session, sms, 1, status=NoticeStatus.sent)
     with app.app_context():
         assert delivery.hold_back(db_session, sms.id, MORNING) == "suppressed: superseded"
