@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "service.storefronts.routes",
     "service.reports.routes",
     "service.quality.routes",
+    "service.tracking.routes",
 )
 
 
@@ -75,6 +76,7 @@ def create_app(**overrides: Any) -> Flask:
     api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error
     app.register_blueprint(import_module("service.notifications.routes").webhooks)
     app.register_blueprint(import_module("service.conversations.routes").webhooks)
+    app.register_blueprint(import_module("service.tracking.routes").webhooks)
     import_module("service.workspace.routes").init_app(app)
     cli.init_app(app)
     return app

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, exists, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from service.cases.models import Case, CaseChannel, CaseItem, CasePriority, Case
 from service.core.auth import Actor
 from service.core.db import utcnow
 from service.customers.service import upsert_customer
+from service.shipments.models import Shipment
 from service.sla.clocks import any_running_late
 from service.storefronts.models import Storefront
 
@@ -173,6 +174,9 @@ def cases_query(
         stmt = stmt.where(late if filters["overdue"] else ~late)
     if "customer_replied" in filters:
         stmt = stmt.where(Case.customer_replied.is_(filters["customer_replied"]))
+    if "tracking_flagged" in filters:
+        flagged = exists().where(Shipment.case_id == Case.id, Shipment.tracking_flag.is_not(None))
+        stmt = stmt.where(flagged if filters["tracking_flagged"] else ~flagged)
     if "due_before" in filters:
         # A clock still running whose deadline falls before the given time.
         stmt = stmt.where(any_running_late(filters["due_before"]))

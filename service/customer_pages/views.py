@@ -32,6 +32,7 @@ _EVENT_DETAILS: Final = {
     "request_item": ("shipping_instructions", "timeline_shipping_instructions"),
     "resolve": ("resolution", "timeline_resolution"),
     "cancel": ("reason", "timeline_reason"),
+    "tracking_update": ("description", "timeline_tracking"),
 }
 
 
@@ -111,11 +112,13 @@ class Presenter:
         return status_words(self.case.status.value, self.locale)
 
     def timeline(self) -> list[TimelineEntry]:
-        """The changes of status, newest first; internal events never."""
+        """The changes of status and the carrier's updates, newest first; internal events
+        never."""
         shown = [
             event
             for event in self.case.events
-            if not event.internal and event.from_status != event.to_status
+            if not event.internal
+            and (event.from_status != event.to_status or event.action == "tracking_update")
         ]
         return [self._entry(event) for event in reversed(shown)]
 

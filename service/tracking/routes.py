@@ -1,0 +1,95 @@
+"""Tracking over HTTP: the aggregators' push webhooks (one blueprint, so per-IP limits
+can be put on it as a whole) and the API's list of a case's checkpoints.
+
+A push is answered without reading its content until the signature verified: the
+path's token names the storefront's account, whose secret the signature must match
+(401 and nothing written otherwise). A push that verifies but cannot be read is 400;
+a number we do not know is acknowledged (the provider would only push it again).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, abort, request
+from flask.views import MethodView
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from service.cases.routes import case_or_404
+from service.core import db
+from service.core.api import Blueprint
+from service.core.db import utcnow
+from service.shipments.models import Shipment
+from service.tracking.adapters import BadPush
+from service.tracking.models import ShipmentEvent, TrackingAccount
+from service.tracking.providers import ADAPTERS, WEBHOOK_PREFIX
+from service.tracking.schemas import ShipmentEventSchema
+from service.tracking.updates import apply_update
+
+log = logging.getLogger(__name__)
+
+webhooks = FlaskBlueprint("tracking_webhooks", __name__, url_prefix=WEBHOOK_PREFIX)
+blp = Blueprint("tracking", __name__, url_prefix="/cases", description="Carrier tracking")
+
+
+@webhooks.post("/<string:provider>/<string:token>")
+def push(provider: str, token: str) -> Response:
+    """A tracking update pushed by an aggregator for one of the storefront's parcels."""
+    adapter = ADAPTERS.get(provider)
+    if adapter is None or len(token) > 64:
+        abort(404)
+    session = db.session()
+    account = session.scalar(
+        select(TrackingAccount).where(
+            TrackingAccount.callback_token == token, TrackingAccount.provider == provider
+        )
+    )
+    if account is None or not account.enabled:
+        return adapter.refuse(404, "unknown callback")
+    if not adapter.verify(account.secret, request):
+        return adapter.refuse(401, "invalid signature")
+    try:
+        update = adapter.parse(request)
+    except BadPush as exc:
+        return adapter.refuse(400, str(exc))
+    try:
+        outcome = apply_update(session, account, update, utcnow())
+        session.commit()
+    except (IntegrityError, OperationalError):
+        # A concurrent push for the same parcel, or the database away: the provider
+        # pushes again, and the replay finds what the winner stored.
+        db.rollback()
+        log.warning("tracking push from %s not stored; the provider will retry", provider)
+        return adapter.refuse(503, "try again")
+    db.run_after_commit()
+    if outcome.shipment is not None:
+        log.info(
+            "tracking push %s: %d new checkpoints%s",
+            provider,
+            outcome.new_checkpoints,
+            ", delivered" if outcome.delivered else "",
+        )
+    return adapter.acknowledge()
+
+
+@blp.route("/<string:case_ref>/tracking")
+class TrackingViews(MethodView):
+    @blp.auth_required
+    @blp.response(200, ShipmentEventSchema(many=True))
+    def get(self, case_ref: str) -> list[Any]:
+        """The carrier checkpoints of the case's shipments, newest first"""
+        case = case_or_404(case_ref)
+        return list(
+            db.session().scalars(
+                select(ShipmentEvent)
+                .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
+                .where(Shipment.case_id == case.id)
+                .order_by(
+                    ShipmentEvent.occurred_at.desc().nulls_last(),
+                    ShipmentEvent.received_at.desc(),
+                )
+            )
+        )
