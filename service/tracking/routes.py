@@ -10,6 +10,7 @@ a number we do not know is acknowledged (the provider would only push it again).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
@@ -30,6 +31,8 @@ from service.tracking.schemas import ShipmentEventSchema
 from service.tracking.updates import apply_update
 
 log = logging.getLogger(__name__)
+#: What `secrets.token_urlsafe` makes; anything else names no account.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 webhooks = FlaskBlueprint("tracking_webhooks", __name__, url_prefix=WEBHOOK_PREFIX)
 blp = Blueprint("tracking", __name__, url_prefix="/cases", description="Carrier tracking")
@@ -39,7 +42,7 @@ blp = Blueprint("tracking", __name__, url_prefix="/cases", description="Carrier 
 def push(provider: str, token: str) -> Response:
     """A tracking update pushed by an aggregator for one of the storefront's parcels."""
     adapter = ADAPTERS.get(provider)
-    if adapter is None or len(token) > 64:
+    if adapter is None or not TOKEN.fullmatch(token):
         abort(404)
     session = db.session()
     account = session.scalar(
