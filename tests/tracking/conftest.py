@@ -8,6 +8,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -155,23 +156,31 @@ def _handler(fake: ProviderFake) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def provider_fake(app) -> Iterator[ProviderFake]:
-    """The fake, with the app's Kuaidi100 and AfterShip base URLs pointing at it."""
-    from dataclasses import replace
-
+@contextmanager
+def running_provider_fake() -> Iterator[ProviderFake]:
     fake = ProviderFake()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    original = app.config["SETTINGS"]
-    app.config["SETTINGS"] = replace(
-        original, kuaidi100_base_url=fake.url, aftership_base_url=fake.url
-    )
     try:
         yield fake
     finally:
-        app.config["SETTINGS"] = original
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def provider_fake(app) -> Iterator[ProviderFake]:
+    """The fake, with the app's Kuaidi100 and AfterShip base URLs pointing at it."""
+    from dataclasses import replace
+
+    with running_provider_fake() as fake:
+        original = app.config["SETTINGS"]
+        app.config["SETTINGS"] = replace(
+            original, kuaidi100_base_url=fake.url, aftership_base_url=fake.url
+        )
+        try:
+            yield fake
+        finally:
+            app.config["SETTINGS"] = original
