@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "service.reports.routes",
     "service.quality.routes",
     "service.tracking.routes",
+    "service.tracking.account_routes",
 )
 
 
