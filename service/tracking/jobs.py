@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseStatus
 from service.core.db import utcnow
@@ -34,12 +35,13 @@ def subscribe_shipment(shipment_id: str) -> str:
             return "skipped: not due, or done, or held by another worker"
         shipment = session.get(Shipment, sid)
         case = session.get(Case, shipment.case_id) if shipment else None
-        account = case and session.scalar(
-            select(TrackingAccount).where(TrackingAccount.storefront_id == case.storefront_id)
-        )
         if shipment is None or case is None:
             return "skipped: gone"
-        if not account or not account.enabled or account.provider != shipment.tracking_provider:
+        account = session.scalar(
+            select(TrackingAccount).where(TrackingAccount.storefront_id == case.storefront_id)
+        )
+        if account is None or not account.enabled or account.provider != shipment.tracking_provider:
+            # Removed, disabled or switched since the parcel shipped: nobody to ask.
             return _finish(session, shipment, subscriptions.FAILED, "No tracking account.")
         adapter = ADAPTERS[account.provider]
         request = Subscription(
@@ -58,7 +60,7 @@ def subscribe_shipment(shipment_id: str) -> str:
         return _finish(session, shipment, subscriptions.SUBSCRIBED, None)
 
 
-def _failed(session, shipment: Shipment, exc: SubscribeError) -> str:
+def _failed(session: Session, shipment: Shipment, exc: SubscribeError) -> str:
     settings = current_app.config["SETTINGS"]
     log.warning(
         "tracking subscription %s attempt %d: %s", shipment.id, shipment.subscription_attempts, exc
@@ -72,7 +74,7 @@ def _failed(session, shipment: Shipment, exc: SubscribeError) -> str:
     return "retry"
 
 
-def _finish(session, shipment: Shipment, status: str, error: str | None) -> str:
+def _finish(session: Session, shipment: Shipment, status: str, error: str | None) -> str:
     shipment.subscription_status = status
     shipment.subscription_due_at = None
     shipment.subscription_error = error[:500] if error else None

@@ -162,3 +162,26 @@ def test_an_unreachable_provider_is_retried_until_the_attempts_run_out(
 def test_without_a_tracking_account_nothing_is_registered(db_session, shipped):
     shipment = shipment_of(db_session, shipped(KUAIDI100_NUMBER, "yto"))
     assert (shipment.subscription_status, shipment.tracking_provider) == (None, None)
+
+
+def test_a_worker_dead_mid_request_leaves_the_row_to_the_sweeper_after_the_lease(
+    app, db_session, tracking_account, shipped, provider_fake
+):
+    from service.tracking import subscriptions
+
+    tracking_account("kuaidi100")
+    shipment = shipment_of(db_session, shipped(KUAIDI100_NUMBER, "yto"))
+    lease = timedelta(seconds=app.config["SETTINGS"].tracking_lease_seconds)
+    # A worker claims it and dies before it records anything.
+    assert subscriptions.claim(db_session, shipment.id, utcnow(), lease) is True
+    assert subscriptions.claim(db_session, shipment.id, utcnow(), lease) is False
+    assert run_job(app, shipment).startswith("skipped")  # held: nobody else sends it
+    with app.app_context():
+        assert sweep_subscriptions() == 0
+    later = utcnow() + lease + timedelta(seconds=1)
+    assert subscriptions.due_ids(db_session, later) == [shipment.id]
+    shipment.subscription_due_at = utcnow() - timedelta(seconds=1)  # the lease ran out
+    db_session.commit()
+    assert run_job(app, shipment) == "subscribed"
+    db_session.refresh(shipment)
+    assert shipment.subscription_attempts == 2 and len(provider_fake.requests) == 1
