@@ -85,6 +85,8 @@ class ParcelView:
     carrier: str
     tracking_number: str
     tracking_url: str | None
+    #: The carrier's latest status in the customer's words (None: no tracking).
+    status: str | None = None
 
 
 class Presenter:
@@ -136,6 +138,10 @@ class Presenter:
             )
             for message in case_messages(session, self.case, customer_view=True)
         ]
+
+    def _parcel_status(self, status: str | None) -> str | None:
+        key = f"parcel_{status}"
+        return self.t(key) if status and key in STRINGS[self.locale] else None
 
     def _entry(self, event: CaseEvent) -> TimelineEntry:
         key = f"event_{event.action}"
@@ -210,6 +216,7 @@ class Presenter:
                 tracking_url=shipment.tracking_url
                 if shipment.tracking_url and _WEB_URL.match(shipment.tracking_url)
                 else None,
+                status=self._parcel_status(shipment.tracking_status),
             )
             for shipment in reversed(self.case.shipments)
             if shipment.direction == Direction.outbound

@@ -206,4 +206,5 @@ def test_the_tracking_shows_on_the_api_the_workspace_and_the_customer_page(
     with app.app_context():
         token = make_token(row, "status")
     status = client.get(f"/c/{token}").get_data(as_text=True)
+    assert "物流状态: <strong data-parcel-status>运输中</strong>" in status
     assert "快递物流更新" in status and "杭州转运中心" in status
