@@ -89,9 +89,10 @@ def apply_update(
         record_event(session, case, "tracking_update", SYSTEM, case.status, note, data, now)
     outcome.flagged = _flag(session, case, shipment, update, now, progressed=bool(added))
     if shipment.tracking_status == Status.delivered and _deliverable(case, shipment):
-        note = f"Delivered, reported by {account.provider}."
+        # No note: the customer's notices would carry it, in English. The checkpoint
+        # that says so is the `tracking_update` event just before.
         try:
-            perform(session, case, "deliver", {"note": note}, SYSTEM, now)
+            perform(session, case, "deliver", {}, SYSTEM, now)
             outcome.delivered = True
         except ActionRefused as refusal:
             log.info("tracking: case %s not moved to delivered: %s", case.number, refusal)
