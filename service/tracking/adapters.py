@@ -132,16 +132,32 @@ def aware(moment: datetime, zone: Any = UTC) -> datetime | None:
         return None
 
 
-def loads(text: str) -> Any:
-    """JSON from a push, refusing what is not JSON or is nested absurdly deep."""
-    depth = 0
+def nesting(text: str) -> int:
+    """How deep the JSON in `text` nests (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
     for char in text:
-        if char in "[{":
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
             depth += 1
-            if depth > MAX_DEPTH:
-                raise BadPush("The payload is nested too deeply.")
+            deepest = max(deepest, depth)
         elif char in "]}":
             depth -= 1
+    return deepest
+
+
+def loads(text: str) -> Any:
+    """JSON from a push, refusing what is not JSON or is nested absurdly deep."""
+    if nesting(text) > MAX_DEPTH:
+        raise BadPush("The payload is nested too deeply.")
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -154,3 +154,14 @@ def test_a_huge_push_is_refused_before_it_is_read(client, tracking_account):
 def test_a_hostile_callback_token_is_404(client):
     for token in ("a" * 5000, "%00", "..%2F..", "\u2028"):
         assert client.post(f"/webhooks/tracking/kuaidi100/{token}").status_code == 404
+
+
+def test_brackets_inside_the_carriers_text_are_not_nesting(
+    db_session, tracking_account, shipped, push_kuaidi100
+):
+    account = tracking_account("kuaidi100")
+    case = shipped(KUAIDI100_NUMBER, "yto")
+    response = push_kuaidi100(account, kuaidi100_with(context="[" * 100 + '{"' + "}" * 3))
+    assert response.status_code == 200
+    shipment = case_row(db_session, case["id"]).shipments[-1]
+    assert shipment.tracking_status == "in_transit"
