@@ -124,13 +124,27 @@ class Kuaidi100:
             self._checkpoint(entry, overall) for entry in data if isinstance(entry, dict)
         ]
         push_status = clean(body.get("status"), 20)
+        message = clean(body.get("message"), 500)
+        if push_status == "abort":
+            # Kuaidi100 gave up on the number: stored like a checkpoint, so a retried
+            # push is known (and a flag the desk cleared stays cleared).
+            checkpoints.append(
+                Checkpoint(
+                    dedupe_key=content_key("abort", message),
+                    status=Status.expired,
+                    provider_status="abort",
+                    description=message or "abort",
+                    location=None,
+                    occurred_at=None,
+                )
+            )
         return TrackingUpdate(
             tracking_number=number,
             status=overall,
             provider_status=clean(result.get("state"), 64),
             checkpoints=checkpoints,
             aborted=push_status == "abort",
-            message=clean(body.get("message"), 500),
+            message=message,
         )
 
     def _checkpoint(self, entry: dict[str, Any], overall: Status | None) -> Checkpoint:

@@ -14,21 +14,24 @@ import re
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, request
+from flask import Response, abort, g, request
 from flask.views import MethodView
+from flask_smorest import abort as api_abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from service.cases.routes import case_or_404
+from service.cases.routes import STAFF_ONLY, case_etag, case_or_404, locked_case
+from service.cases.schemas import CaseSchema
 from service.core import db
-from service.core.api import Blueprint
+from service.core.api import Blueprint, transaction
+from service.core.auth import require_staff
 from service.core.db import utcnow
 from service.shipments.models import Shipment
 from service.tracking.adapters import BadPush
 from service.tracking.models import ShipmentEvent, TrackingAccount
 from service.tracking.providers import ADAPTERS, WEBHOOK_PREFIX
 from service.tracking.schemas import ShipmentEventSchema
-from service.tracking.updates import apply_update
+from service.tracking.updates import apply_update, clear_flag
 
 log = logging.getLogger(__name__)
 #: What `secrets.token_urlsafe` makes; anything else names no account.
@@ -96,3 +99,25 @@ class TrackingViews(MethodView):
                 )
             )
         )
+
+
+@blp.route("/<string:case_ref>/tracking/clear-flag", methods=["POST"])
+@blp.auth_required
+@blp.alt_response(403, description=STAFF_ONLY)
+@blp.alt_response(409, description="Carrier tracking has not flagged the case")
+@blp.alt_response(412, description="If-Match does not match the case's current ETag")
+@blp.alt_response(428, description="If-Match is required")
+@blp.etag
+@transaction
+@blp.response(200, CaseSchema)
+def clear_tracking_flag(case_ref: str) -> Any:
+    """Clear the tracking flag: the desk has dealt with the carrier's problem (staff)"""
+    case = locked_case(case_ref)
+    require_staff()
+    flagged = [s for s in case.shipments if s.tracking_flag]
+    if not flagged:
+        api_abort(409, message=f"Case {case.number} has no tracking flag.")
+    for shipment in flagged:
+        clear_flag(db.session(), case, shipment, utcnow(), g.principal.actor)
+    blp.set_etag(case_etag(case))
+    return case

@@ -7,7 +7,9 @@
 3. The parcel's status follows the push unless the push is older than what we have
    (pushes are retried and may arrive out of order); delivered is final.
 4. Exception, returned, expired and Kuaidi100's abort flag the case for the desk
-   (an internal timeline event); later normal progress clears the flag.
+   (an internal timeline event); later normal progress clears the flag. Flags change
+   on news only (a new checkpoint or status): a replay never re-raises a flag the desk
+   cleared (POST .../tracking/clear-flag).
 5. A delivered parcel moves a shipped case to delivered through `perform()` as the
    system actor: the customer's notices and the follow-up survey follow as for a
    `deliver` by hand.
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session
 from service.cases.errors import ActionRefused
 from service.cases.lifecycle import perform, record_event
 from service.cases.models import Case, CaseStatus
-from service.core.auth import SYSTEM
+from service.core.auth import SYSTEM, Actor
 from service.shipments.carriers import normalise
 from service.shipments.models import Direction, Shipment
 from service.tracking.adapters import FLAGGING, Status, TrackingUpdate
@@ -87,7 +89,9 @@ def apply_update(
         data = _event_data(shipment, latest)
         note = " · ".join(filter(None, (latest.location, latest.description[:500])))
         record_event(session, case, "tracking_update", SYSTEM, case.status, note, data, now)
-    outcome.flagged = _flag(session, case, shipment, update, now, progressed=bool(added))
+    outcome.flagged = _flag(
+        session, case, shipment, update, now, news=bool(added) or status_changed
+    )
     if shipment.tracking_status == Status.delivered and _deliverable(case, shipment):
         # No note: the customer's notices would carry it, in English. The checkpoint
         # that says so is the `tracking_update` event just before.
@@ -153,14 +157,18 @@ def _flag(
     shipment: Shipment,
     update: TrackingUpdate,
     now: datetime,
-    progressed: bool,
+    news: bool,
 ) -> str | None:
+    """Flag or clear on news only: a replay neither re-raises a flag the desk cleared
+    nor clears one."""
+    if not news:
+        return None
     status = Status(shipment.tracking_status) if shipment.tracking_status else None
     reason = "aborted" if update.aborted and status != Status.delivered else FLAGGING.get(status)
     if reason is not None:
         note = update.message or (update.latest.description if update.latest else None)
         return raise_flag(session, case, shipment, reason, note, now)
-    if shipment.tracking_flag and status in PROGRESS and (progressed or status == Status.delivered):
+    if shipment.tracking_flag and status in PROGRESS:
         clear_flag(session, case, shipment, now)
     return None
 
@@ -188,14 +196,17 @@ def raise_flag(
     return reason
 
 
-def clear_flag(session: Session, case: Case, shipment: Shipment, now: datetime) -> None:
+def clear_flag(
+    session: Session, case: Case, shipment: Shipment, now: datetime, actor: Actor = SYSTEM
+) -> None:
+    """Clear the flag: the parcel moves again, or the desk has dealt with it (`actor`)."""
     reason = shipment.tracking_flag
     shipment.tracking_flag = shipment.tracking_flag_note = shipment.tracking_flagged_at = None
     record_event(
         session,
         case,
         "tracking_flag_cleared",
-        SYSTEM,
+        actor,
         case.status,
         None,
         {"reason": reason, "tracking_number": shipment.tracking_number},

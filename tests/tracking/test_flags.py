@@ -114,3 +114,30 @@ def test_the_workspace_queue_filters_cases_with_tracking_problems(
     assert flagged["number"] in page and calm["number"] not in page
     case_page = desk.get(f"/cases/{flagged['number']}").get_data(as_text=True)
     assert 'data-tracking-flag="exception"' in case_page
+
+
+def test_the_desk_clears_a_flag_it_has_dealt_with(
+    db_session, client, admin, tenant, tracking_account, shipped, push_kuaidi100
+):
+    account = tracking_account("kuaidi100")
+    case = shipped(KUAIDI100_NUMBER, "yto")
+    push_kuaidi100(account, fixture("kuaidi100_problem"))
+    url = f"/api/v1/cases/{case['id']}/tracking/clear-flag"
+    current = client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers)
+    assert client.post(url, headers=admin.headers).status_code == 428
+    etag = {"If-Match": current.headers["ETag"]}
+    assert client.post(url, headers={**tenant.headers, **etag}).status_code == 403
+    cleared = client.post(url, headers={**admin.headers, **etag})
+    assert cleared.status_code == 200, cleared.get_json()
+    assert cleared.get_json()["tracking_flag"] is None
+    timeline = client.get(f"/api/v1/cases/{case['id']}/timeline", headers=admin.headers)
+    (event,) = [e for e in timeline.get_json() if e["action"] == "tracking_flag_cleared"]
+    assert event["actor"]["type"] == "staff" and event["internal"] is True
+    again = client.post(url, headers={**admin.headers, "If-Match": cleared.headers["ETag"]})
+    assert again.status_code == 409
+    # The same push again changes nothing: the problem it reported was dealt with.
+    push_kuaidi100(account, fixture("kuaidi100_problem"))
+    assert (
+        client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()["tracking_flag"]
+        is None
+    )
