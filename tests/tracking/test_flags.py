@@ -141,3 +141,25 @@ def test_the_desk_clears_a_flag_it_has_dealt_with(
         client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).get_json()["tracking_flag"]
         is None
     )
+
+
+def test_the_workspace_clears_a_flag_at_the_version_the_page_was_drawn_at(
+    db_session, tracking_account, shipped, push_kuaidi100, desk
+):
+    from tests.workspace.conftest import post_form
+
+    account = tracking_account("kuaidi100")
+    case = shipped(KUAIDI100_NUMBER, "yto")
+    push_kuaidi100(account, fixture("kuaidi100_problem"))
+    page = f"/cases/{case['number']}"
+    assert "data-clear-tracking-flag" in desk.get(page).get_data(as_text=True)
+    version = case_row(db_session, case["id"]).version
+    url = f"/cases/{case['id']}/tracking/clear-flag"
+    stale = post_form(desk, url, {"version": str(version - 1)}, token_from=page)
+    assert stale.status_code == 409
+    assert case_row(db_session, case["id"]).shipments[-1].tracking_flag == "exception"
+    done = post_form(desk, url, {"version": str(version)}, token_from=page)
+    assert done.status_code in (302, 303)
+    row = case_row(db_session, case["id"])
+    assert row.shipments[-1].tracking_flag is None
+    assert "data-clear-tracking-flag" not in desk.get(page).get_data(as_text=True)
