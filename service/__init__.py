@@ -20,6 +20,8 @@ BLUEPRINTS = (
     "service.reports.routes",
     "service.quality.routes",
     "service.attachments.routes",
+    "service.tracking.routes",
+    "service.tracking.account_routes",
 )
 
 
@@ -89,6 +91,7 @@ def create_app(**overrides: Any) -> Flask:
     api.page_errors[customer_pages.PREFIX] = customer_pages.unrouted_error
     app.register_blueprint(import_module("service.notifications.routes").webhooks)
     app.register_blueprint(import_module("service.conversations.routes").webhooks)
+    app.register_blueprint(import_module("service.tracking.routes").webhooks)
     import_module("service.workspace.routes").init_app(app)
     cli.init_app(app)
     return app

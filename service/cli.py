@@ -19,6 +19,7 @@ from service.staff.models import StaffRole, StaffUser
 from service.storefronts.cli import keys_cli, storefronts_cli
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
+from service.tracking.cli import tracking_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
@@ -85,5 +86,13 @@ def demo_seed() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, storefronts_cli, keys_cli, staff_cli, demo_cli, reports_cli):
+    for group in (
+        db_cli,
+        storefronts_cli,
+        keys_cli,
+        staff_cli,
+        demo_cli,
+        reports_cli,
+        tracking_cli,
+    ):
         app.cli.add_command(group)

@@ -22,6 +22,7 @@ from service.quotes.service import create_quote, current_quote
 from service.shipments.carriers import TrackingNumberError, resolve_tracking
 from service.shipments.models import Direction, Shipment
 from service.staff.models import StaffRole, StaffUser
+from service.tracking import subscriptions as tracking_subscriptions
 
 Effect = Callable[[Session, Case, dict[str, Any], Actor, datetime], dict[str, Any]]
 Guard = Callable[[Case, Actor, datetime], str | None]
@@ -180,6 +181,7 @@ def add_outbound_shipment(
     session: Session, case: Case, data: dict, actor: Actor, now: datetime
 ) -> dict:
     shipment = add_shipment(session, case, Direction.outbound, data, actor, now)
+    tracking_subscriptions.plan(session, case.storefront_id, shipment, now)
     return shipment_data(shipment)
 
 

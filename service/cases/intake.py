@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select, update
+from sqlalchemy import Select, and_, exists, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from service.core.auth import Actor
 from service.core.db import in_lookup, utcnow
 from service.customers.models import Customer
 from service.customers.service import upsert_customer
+from service.shipments.models import Shipment
 from service.sla.clocks import any_running_late
 from service.storefronts.models import Storefront
 
@@ -177,6 +178,9 @@ def cases_query(
         stmt = stmt.where(_late(at) if filters["overdue"] else ~any_running_late(at))
     if "customer_replied" in filters:
         stmt = stmt.where(Case.customer_replied.is_(filters["customer_replied"]))
+    if "tracking_flagged" in filters:
+        flagged = exists().where(Shipment.case_id == Case.id, Shipment.tracking_flag.is_not(None))
+        stmt = stmt.where(flagged if filters["tracking_flagged"] else ~flagged)
     if "due_before" in filters:
         # A clock still running whose deadline falls before the given time.
         stmt = stmt.where(_late(filters["due_before"]))

@@ -23,6 +23,7 @@ from service.quotes.schemas import MONEY, QuoteSchema
 from service.quotes.service import current_quote
 from service.shipments.schemas import ShipmentSchema
 from service.sla.clocks import describe
+from service.tracking.schemas import TrackingFlagSchema
 
 MAX_ITEMS = 50
 
@@ -156,6 +157,14 @@ class CaseSchema(Schema):
     resolution = ma.fields.Function(lambda case: DUMP["resolution"].dump(case))
     current_quote = ma.fields.Method("_current_quote", allow_none=True)
     shipments = ma.fields.List(ma.fields.Nested(ShipmentSchema))
+    tracking_flag = ma.fields.Method(
+        "_tracking_flag",
+        allow_none=True,
+        metadata={
+            "description": "Set when carrier tracking needs the desk (an exception, a "
+            "return, an expired or stalled parcel): the flagged shipment's reason and note."
+        },
+    )
     allowed_actions = ma.fields.Method(
         "_allowed_actions", metadata={"description": "What the caller may do now"}
     )
@@ -169,6 +178,10 @@ class CaseSchema(Schema):
     def _current_quote(self, case: Any) -> dict[str, Any] | None:
         quote = current_quote(case)
         return DUMP["quote"].dump(quote) if quote else None
+
+    def _tracking_flag(self, case: Any) -> dict[str, Any] | None:
+        flagged = [s for s in case.shipments if s.tracking_flag]
+        return DUMP["tracking_flag"].dump(flagged[-1]) if flagged else None
 
     def _allowed_actions(self, case: Any) -> list[str]:
         return allowed_actions(case, current_principal().actor)
@@ -203,6 +216,9 @@ class CaseQueryArgsSchema(CursorArgsSchema):
     assignee_id = ma.fields.UUID(metadata={"description": "Dispatched to this staff member."})
     unassigned = ma.fields.Boolean(metadata={"description": "`true`: dispatched to no one."})
     escalated = ma.fields.Boolean()
+    tracking_flagged = ma.fields.Boolean(
+        metadata={"description": "Carrier tracking flagged the case for the desk (or not)."}
+    )
     q = ma.fields.String(
         validate=ma.validate.Length(min=1, max=200),
         metadata={
@@ -321,4 +337,5 @@ DUMP: dict[str, Schema] = {
     "quote": QuoteSchema(),
     "sla_clock": SlaClockSchema(),
     "actor": ActorSchema(),
+    "tracking_flag": TrackingFlagSchema(),
 }

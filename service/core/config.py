@@ -226,6 +226,21 @@ class Settings:
     attachment_image_max_side: int = setting(4096, minimum=64)
     #: Thumbnails fit this many pixels on their longer side.
     attachment_thumbnail_side: int = setting(320, minimum=16)
+    # Carrier tracking (service/tracking/): aggregators' APIs, subscriptions, stalls.
+    kuaidi100_base_url: str = setting("https://poll.kuaidi100.com", check=_url("http", "https"))
+    aftership_base_url: str = setting(
+        "https://api.aftership.com/tracking/2024-07", check=_url("http", "https")
+    )
+    tracking_timeout_seconds: int = setting(10, minimum=1)
+    #: Registering a number is retried, backing off from `tracking_retry_seconds`.
+    tracking_subscribe_max_attempts: int = setting(8, minimum=1)
+    tracking_retry_seconds: int = setting(60, minimum=1)
+    #: How long a worker may hold a subscription before the sweeper hands it to another.
+    tracking_lease_seconds: int = setting(120, minimum=1)
+    sweep_tracking_seconds: int = setting(60, minimum=1)
+    check_tracking_seconds: int = setting(3600, minimum=1)
+    #: A tracked parcel with no news for this many days flags its case as stalled.
+    tracking_stall_days: int = setting(5, minimum=1)
 
     @staticmethod
     def env_name(name: str) -> str:

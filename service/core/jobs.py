@@ -21,7 +21,7 @@ from service.core.redis_conn import redis
 QUEUES = ("notifications", "default")
 #: Modules holding the jobs that are enqueued directly (periodic ones are listed in
 #: service.core.scheduler).
-JOB_MODULES = frozenset({"service.notifications.jobs"})
+JOB_MODULES = frozenset({"service.notifications.jobs", "service.tracking.jobs"})
 
 
 def queue(name: str = "default") -> Queue:

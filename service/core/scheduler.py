@@ -57,6 +57,10 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("run_surveys", "service.surveys.jobs.run_surveys", "run_surveys_seconds"),
     Periodic("check_sla", "service.sla.jobs.check_sla", "check_sla_seconds"),
     Periodic(
+        "sweep_tracking", "service.tracking.jobs.sweep_subscriptions", "sweep_tracking_seconds"
+    ),
+    Periodic("check_tracking", "service.tracking.jobs.flag_stalled", "check_tracking_seconds"),
+    Periodic(
         "poll_mailbox", "service.conversations.imap_poll.poll_mailbox", "poll_mailbox_seconds"
     ),
     # Each storefront's report at 08:00 in its zone: the job itself decides who is due

@@ -32,6 +32,7 @@ _EVENT_DETAILS: Final = {
     "request_item": ("shipping_instructions", "timeline_shipping_instructions"),
     "resolve": ("resolution", "timeline_resolution"),
     "cancel": ("reason", "timeline_reason"),
+    "tracking_update": ("description", "timeline_tracking"),
 }
 
 
@@ -84,6 +85,8 @@ class ParcelView:
     carrier: str
     tracking_number: str
     tracking_url: str | None
+    #: The carrier's latest status in the customer's words (None: no tracking).
+    status: str | None = None
 
 
 class Presenter:
@@ -111,11 +114,13 @@ class Presenter:
         return status_words(self.case.status.value, self.locale)
 
     def timeline(self) -> list[TimelineEntry]:
-        """The changes of status, newest first; internal events never."""
+        """The changes of status and the carrier's updates, newest first; internal events
+        never."""
         shown = [
             event
             for event in self.case.events
-            if not event.internal and event.from_status != event.to_status
+            if not event.internal
+            and (event.from_status != event.to_status or event.action == "tracking_update")
         ]
         return [self._entry(event) for event in reversed(shown)]
 
@@ -133,6 +138,10 @@ class Presenter:
             )
             for message in case_messages(session, self.case, customer_view=True)
         ]
+
+    def _parcel_status(self, status: str | None) -> str | None:
+        key = f"parcel_{status}"
+        return self.t(key) if status and key in STRINGS[self.locale] else None
 
     def _entry(self, event: CaseEvent) -> TimelineEntry:
         key = f"event_{event.action}"
@@ -207,6 +216,7 @@ class Presenter:
                 tracking_url=shipment.tracking_url
                 if shipment.tracking_url and _WEB_URL.match(shipment.tracking_url)
                 else None,
+                status=self._parcel_status(shipment.tracking_status),
             )
             for shipment in reversed(self.case.shipments)
             if shipment.direction == Direction.outbound

@@ -70,6 +70,9 @@ EVENT_WORDS = {
     "edit": _l("Details changed"),
     "approve_quote": _l("Quote approved"),
     "decline_quote": _l("Quote declined"),
+    "tracking_update": _l("Carrier tracking update"),
+    "tracking_flagged": _l("Tracking needs attention"),
+    "tracking_flag_cleared": _l("Tracking back to normal"),
     "attach": _l("File attached"),
     "detach": _l("File removed"),
 }
@@ -80,6 +83,13 @@ ATTACHMENT_KINDS = {
     AttachmentKind.damage_photo: _l("Photo of the fault or damage"),
     AttachmentKind.invoice: _l("Invoice or proof of purchase"),
     AttachmentKind.document: _l("Other document"),
+}
+TRACKING_FLAG_WORDS = {
+    "exception": _l("carrier exception"),
+    "returned": _l("returned to sender"),
+    "expired": _l("tracking expired"),
+    "aborted": _l("tracking stopped by the provider"),
+    "stalled": _l("no update for days"),
 }
 QUOTE_WORDS = {
     QuoteStatus.pending: _l("Awaiting the customer"),
@@ -206,6 +216,7 @@ WORDING = {
     "action_word": lambda action: str(
         EVENT_WORDS.get(action) or ACTION_LABELS.get(action) or action
     ),
+    "tracking_flag_word": lambda reason: str(TRACKING_FLAG_WORDS.get(reason, reason)),
     "quote_word": lambda status: str(QUOTE_WORDS.get(status, status.value)),
     "survey_word": lambda status: str(SURVEY_WORDS.get(status, status.value)),
     "notice_state": notice_state,

@@ -39,6 +39,7 @@ VIEWS = (
     (_l("Due within 4 h"), {"due_within": "4"}),
     (_l("Escalated"), {"escalated": "1"}),
     (_l("Customer replied"), {"customer_replied": "1"}),
+    (_l("Tracking problems"), {"tracking_flagged": "1"}),
     (_l("Newest"), {"sort": "newest"}),
 )
 
@@ -65,6 +66,7 @@ class QueueArgs(ma.Schema):
     overdue = ma.fields.Boolean()
     escalated = ma.fields.Boolean()
     customer_replied = ma.fields.Boolean()
+    tracking_flagged = ma.fields.Boolean()
     due_within = ma.fields.Integer(validate=ma.validate.OneOf(DUE_WITHIN))
     due_before = DateTime()
     #: Opened at or after / before (the report page links its cohorts here).
@@ -146,7 +148,7 @@ def _filters(args: dict[str, Any], now: datetime) -> dict[str, Any]:
         filters["unassigned"] = True
     elif assignee != "anyone":
         filters["assignee_id"] = uuid.UUID(assignee)
-    for key in ("overdue", "escalated", "customer_replied"):
+    for key in ("overdue", "escalated", "customer_replied", "tracking_flagged"):
         if key in args:
             filters[key] = args[key]
     deadlines = [args["due_before"]] if "due_before" in args else []

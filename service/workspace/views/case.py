@@ -6,7 +6,8 @@ the same page with the person's values and the errors by field (422), or, when t
 case changed meanwhile, "changed by X at T — reload" (409); nothing is written then.
 
 POST /cases/<ref>/follow-up records the phone follow-up (回访) through the surveys'
-`record_answer`, which closes the completed case. GET /tracking-check answers the ship
+`record_answer`, which closes the completed case. POST /cases/<ref>/tracking/clear-flag
+clears a carrier-tracking flag the desk has dealt with. GET /tracking-check answers the ship
 form's htmx call as the number is typed: the carrier it is, or why it is not one.
 """
 
@@ -17,7 +18,7 @@ from flask import Response, g, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from service.cases.transitions import TRANSITIONS
+from service.cases.transitions import ANY_STAFF, TRANSITIONS
 from service.core import db
 from service.core.db import utcnow
 from service.core.fields import unsafe_text
@@ -34,6 +35,7 @@ from service.shipments.carriers import (
 from service.surveys.models import AnswerChannel
 from service.surveys.schemas import SurveyAnswerSchema
 from service.surveys.service import SurveyClosed, current_survey, record_answer
+from service.tracking.updates import clear_flag
 from service.workspace.actions import OTHER_OPERATIONS, Outcome, act, case_or_404, last_change
 from service.workspace.case_forms import Form, collect, fields_of, flat_errors
 from service.workspace.case_view import case_context
@@ -159,6 +161,29 @@ def follow_up(case_id: str) -> Response:
         return _refused(
             case_id, form, Outcome(False, case, _("The follow-up was already recorded."))
         )
+    commit()
+    return redirect_to(CASE_PAGE, case_id=case.id)
+
+
+@bp.post("/cases/<case_id>/tracking/clear-flag")
+@staff_page()
+def clear_tracking_flag(case_id: str) -> Response:
+    """The desk has dealt with the carrier's problem: the flag goes (timeline: who)."""
+    if g.staff.role not in ANY_STAFF:
+        raise PageError(403, _("Your role may not do this."))
+    version = _version()
+    case = case_or_404(case_id, for_update=True)
+    flagged = [s for s in case.shipments if s.tracking_flag]
+    if case.version != version or not flagged:
+        db.rollback()
+        return case_page(
+            case_id,
+            status=409,
+            banner=_("Nothing was cleared: the case changed meanwhile. Reload the page."),
+            stale=True,
+        )
+    for shipment in flagged:
+        clear_flag(db.session(), case, shipment, utcnow(), workspace_actor())
     commit()
     return redirect_to(CASE_PAGE, case_id=case.id)
 
