@@ -19,6 +19,8 @@ BLUEPRINTS = (
     "service.storefronts.routes",
     "service.reports.routes",
     "service.quality.routes",
+    "service.webhooks.routes",
+    "service.webhooks.feed",
 )
 
 

@@ -16,6 +16,7 @@ from service.sla import models as sla  # noqa: F401
 from service.staff import models as staff  # noqa: F401
 from service.storefronts import models as storefronts  # noqa: F401
 from service.surveys import models as surveys  # noqa: F401
+from service.webhooks import models as webhooks  # noqa: F401
 from service.workspace import models as workspace  # noqa: F401
 
 metadata = Base.metadata
