@@ -16,7 +16,7 @@ from service.core import db
 from service.core.api import Blueprint, decode_cursor, encode_cursor, page_schema
 from service.webhooks.models import WebhookEvent
 from service.webhooks.routes import storefront_scope
-from service.webhooks.schemas import EventArgsSchema, EventSchema
+from service.webhooks.schemas import WebhookEventArgsSchema, WebhookEventSchema
 
 blp = Blueprint(
     "events",
@@ -25,15 +25,15 @@ blp = Blueprint(
     description="The event feed: every webhook event of the storefront, oldest first.",
 )
 
-EventPageSchema = page_schema(EventSchema)
+WebhookEventPageSchema = page_schema(WebhookEventSchema)
 
 
 @blp.route("")
 class EventFeed(MethodView):
     @blp.auth_required
     @blp.alt_response(403, description="Staff other than administrators of this storefront")
-    @blp.arguments(EventArgsSchema, location="query")
-    @blp.response(200, EventPageSchema)
+    @blp.arguments(WebhookEventArgsSchema, location="query")
+    @blp.response(200, WebhookEventPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Events in the order they happened (per case: by `sequence`); page on with
         `cursor`: the last page's `next_cursor` is kept to resume from later"""

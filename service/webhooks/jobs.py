@@ -27,15 +27,16 @@ from service.webhooks.models import WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
-#: One pooled HTTP session per worker process (connections kept alive between jobs).
-_http: HTTPSession | None = None
+#: Pooled HTTP sessions of this worker process (connections kept alive between jobs),
+#: one per (loopback allowed, timeout).
+_http: dict[tuple[bool, int], HTTPSession] = {}
 
 
 def _session_for(settings: Settings) -> HTTPSession:
-    global _http
-    if _http is None:
-        _http = delivery.http_session(settings)
-    return _http
+    key = (settings.webhook_allow_loopback, settings.webhook_timeout_seconds)
+    if key not in _http:
+        _http[key] = delivery.http_session(settings)
+    return _http[key]
 
 
 def deliver_webhook(delivery_id: str) -> str:

@@ -23,16 +23,16 @@ from service.core.auth import require_admin
 from service.webhooks import service
 from service.webhooks.models import WebhookDelivery, WebhookEndpoint
 from service.webhooks.schemas import (
-    DeliveryArgsSchema,
-    DeliverySchema,
-    EndpointChangeSchema,
-    EndpointCreatedSchema,
-    EndpointListSchema,
-    EndpointSchema,
-    RecoveredSchema,
-    RecoverSchema,
-    RotateSchema,
-    SecretSchema,
+    WebhookDeliveryArgsSchema,
+    WebhookDeliverySchema,
+    WebhookEndpointChangeSchema,
+    WebhookEndpointCreatedSchema,
+    WebhookEndpointListSchema,
+    WebhookEndpointSchema,
+    WebhookRecoveredSchema,
+    WebhookRecoverSchema,
+    WebhookRotateSchema,
+    WebhookSecretSchema,
 )
 
 blp = Blueprint(
@@ -44,7 +44,7 @@ blp = Blueprint(
     "every retry), `webhook-timestamp` and `webhook-signature: v1,<base64>` headers.",
 )
 
-DeliveryPageSchema = page_schema(DeliverySchema)
+WebhookDeliveryPageSchema = page_schema(WebhookDeliverySchema)
 FORBIDDEN = "Staff other than administrators of this storefront"
 
 
@@ -85,47 +85,48 @@ def _validated(call: Any, *args: Any) -> Any:
 class EndpointsView(MethodView):
     @blp.auth_required
     @blp.alt_response(403, description=FORBIDDEN)
-    @blp.response(200, EndpointListSchema)
+    @blp.response(200, WebhookEndpointListSchema)
     def get(self) -> dict[str, Any]:
         """The storefront's webhook endpoints"""
         return {"items": service.storefront_endpoints(db.session(), storefront_scope())}
 
     @blp.auth_required
     @blp.alt_response(403, description=FORBIDDEN)
-    @blp.arguments(EndpointSchema)
+    @blp.arguments(WebhookEndpointSchema)
     @transaction
-    @blp.response(201, EndpointCreatedSchema)
+    @blp.response(201, WebhookEndpointCreatedSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Register an endpoint; its secret is in this response only"""
         scope = storefront_scope()
         endpoint, secret = _validated(
             service.create_endpoint, db.session(), scope, data, _settings()
         )
-        return EndpointSchema().dump(endpoint) | {"secret": secret}
+        fields = WebhookEndpointSchema().fields
+        return {name: getattr(endpoint, name) for name in fields} | {"secret": secret}
 
 
 @blp.route("/endpoints/<uuid:endpoint_id>")
 class EndpointView(MethodView):
     @blp.auth_required
     @blp.etag
-    @blp.response(200, EndpointSchema)
+    @blp.response(200, WebhookEndpointSchema)
     def get(self, endpoint_id: uuid.UUID) -> WebhookEndpoint:
         """One endpoint"""
         endpoint = endpoint_or_404(endpoint_id)
-        blp.set_etag(EndpointSchema().dump(endpoint))
+        blp.set_etag(WebhookEndpointSchema().dump(endpoint))
         return endpoint
 
     @blp.auth_required
     @blp.etag
-    @blp.arguments(EndpointChangeSchema)
+    @blp.arguments(WebhookEndpointChangeSchema)
     @transaction
-    @blp.response(200, EndpointSchema)
+    @blp.response(200, WebhookEndpointSchema)
     def patch(self, data: dict[str, Any], endpoint_id: uuid.UUID) -> WebhookEndpoint:
         """Change the URL, event types, description, or enable/disable (If-Match)"""
         endpoint = endpoint_or_404(endpoint_id)
-        blp.check_etag(EndpointSchema().dump(endpoint))
+        blp.check_etag(WebhookEndpointSchema().dump(endpoint))
         _validated(service.change_endpoint, db.session(), endpoint, data, _settings())
-        blp.set_etag(EndpointSchema().dump(endpoint))
+        blp.set_etag(WebhookEndpointSchema().dump(endpoint))
         return endpoint
 
     @blp.auth_required
@@ -138,9 +139,9 @@ class EndpointView(MethodView):
 
 @blp.route("/endpoints/<uuid:endpoint_id>/rotate-secret", methods=["POST"])
 @blp.auth_required
-@blp.arguments(RotateSchema)
+@blp.arguments(WebhookRotateSchema)
 @transaction
-@blp.response(200, SecretSchema)
+@blp.response(200, WebhookSecretSchema)
 def rotate_endpoint_secret(data: dict[str, Any], endpoint_id: uuid.UUID) -> dict[str, Any]:
     """A new secret (shown once); the old one signs beside it for the overlap"""
     endpoint = endpoint_or_404(endpoint_id)
@@ -151,7 +152,7 @@ def rotate_endpoint_secret(data: dict[str, Any], endpoint_id: uuid.UUID) -> dict
 @blp.route("/endpoints/<uuid:endpoint_id>/test", methods=["POST"])
 @blp.auth_required
 @transaction
-@blp.response(202, DeliverySchema)
+@blp.response(202, WebhookDeliverySchema)
 def send_test_event(endpoint_id: uuid.UUID) -> WebhookDelivery:
     """Send a `webhook.test` event to the endpoint"""
     delivery = service.send_test(db.session(), endpoint_or_404(endpoint_id))
@@ -161,8 +162,8 @@ def send_test_event(endpoint_id: uuid.UUID) -> WebhookDelivery:
 
 @blp.route("/endpoints/<uuid:endpoint_id>/deliveries")
 @blp.auth_required
-@blp.arguments(DeliveryArgsSchema, location="query")
-@blp.response(200, DeliveryPageSchema)
+@blp.arguments(WebhookDeliveryArgsSchema, location="query")
+@blp.response(200, WebhookDeliveryPageSchema)
 def list_deliveries(args: dict[str, Any], endpoint_id: uuid.UUID) -> dict[str, Any]:
     """The delivery log, newest first: every attempt with its time, status, latency and
     the first 2 KB of the response"""
@@ -179,9 +180,9 @@ def list_deliveries(args: dict[str, Any], endpoint_id: uuid.UUID) -> dict[str, A
 
 @blp.route("/endpoints/<uuid:endpoint_id>/recover", methods=["POST"])
 @blp.auth_required
-@blp.arguments(RecoverSchema)
+@blp.arguments(WebhookRecoverSchema)
 @transaction
-@blp.response(202, RecoveredSchema)
+@blp.response(202, WebhookRecoveredSchema)
 def recover_deliveries(data: dict[str, Any], endpoint_id: uuid.UUID) -> dict[str, int]:
     """Send again every delivery that failed since `since`, in each case's order"""
     endpoint = endpoint_or_404(endpoint_id)
@@ -191,7 +192,7 @@ def recover_deliveries(data: dict[str, Any], endpoint_id: uuid.UUID) -> dict[str
 @blp.route("/deliveries/<uuid:delivery_id>/redeliver", methods=["POST"])
 @blp.auth_required
 @transaction
-@blp.response(202, DeliverySchema)
+@blp.response(202, WebhookDeliverySchema)
 def redeliver(delivery_id: uuid.UUID) -> WebhookDelivery:
     """Send one delivery's event again (same `webhook-id`)"""
     delivery = db.session().get(WebhookDelivery, delivery_id)

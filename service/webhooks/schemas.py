@@ -11,7 +11,7 @@ from service.webhooks.events import CATALOG, EVENT_TYPES
 CATALOG_TEXT = "; ".join(f"`{name}`: {meaning}" for name, meaning in CATALOG.items())
 
 
-class EndpointSchema(Schema):
+class WebhookEndpointSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     url = ma.fields.String(
         required=True,
@@ -47,12 +47,19 @@ class EndpointSchema(Schema):
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
 
-class EndpointChangeSchema(EndpointSchema):
-    class Meta:
-        partial = True
+class WebhookEndpointChangeSchema(Schema):
+    """Only the fields given change."""
+
+    url = ma.fields.String(validate=ma.validate.Length(min=1, max=2000))
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    event_types = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(EVENT_TYPES)),
+        validate=ma.validate.Length(max=len(EVENT_TYPES)),
+    )
+    enabled = ma.fields.Boolean()
 
 
-class EndpointCreatedSchema(EndpointSchema):
+class WebhookEndpointCreatedSchema(WebhookEndpointSchema):
     secret = ma.fields.String(
         metadata={
             "description": "The signing secret (`whsec_...`): in this response only.",
@@ -61,11 +68,11 @@ class EndpointCreatedSchema(EndpointSchema):
     )
 
 
-class EndpointListSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(EndpointSchema), required=True)
+class WebhookEndpointListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(WebhookEndpointSchema), required=True)
 
 
-class RotateSchema(Schema):
+class WebhookRotateSchema(Schema):
     overlap_hours = ma.fields.Integer(
         load_default=None,
         allow_none=True,
@@ -77,12 +84,12 @@ class RotateSchema(Schema):
     )
 
 
-class SecretSchema(Schema):
+class WebhookSecretSchema(Schema):
     secret = ma.fields.String(metadata={"description": "The new secret: shown once."})
     previous_secret_expires_at = ma.fields.AwareDateTime(allow_none=True)
 
 
-class AttemptSchema(Schema):
+class WebhookAttemptSchema(Schema):
     attempted_at = ma.fields.AwareDateTime()
     status_code = ma.fields.Integer(allow_none=True)
     latency_ms = ma.fields.Integer()
@@ -92,7 +99,7 @@ class AttemptSchema(Schema):
     )
 
 
-class DeliverySchema(Schema):
+class WebhookDeliverySchema(Schema):
     id = ma.fields.UUID()
     event_id = ma.fields.UUID()
     event_type = ma.fields.String(attribute="event.type")
@@ -109,26 +116,26 @@ class DeliverySchema(Schema):
     last_status_code = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     finished_at = ma.fields.AwareDateTime(allow_none=True)
-    attempt_log = ma.fields.List(ma.fields.Nested(AttemptSchema))
+    attempt_log = ma.fields.List(ma.fields.Nested(WebhookAttemptSchema))
 
 
-class DeliveryArgsSchema(CursorArgsSchema):
+class WebhookDeliveryArgsSchema(CursorArgsSchema):
     status = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf(["pending", "sending", "succeeded", "failed"])
     )
 
 
-class RecoverSchema(Schema):
+class WebhookRecoverSchema(Schema):
     since = DateTime(
         required=True, metadata={"description": "Every delivery failed since then is re-sent."}
     )
 
 
-class RecoveredSchema(Schema):
+class WebhookRecoveredSchema(Schema):
     recovered = ma.fields.Integer()
 
 
-class EventSchema(Schema):
+class WebhookEventSchema(Schema):
     id = ma.fields.UUID()
     message_id = ma.fields.String(metadata={"description": "The `webhook-id` it is sent with."})
     type = ma.fields.String(metadata={"description": CATALOG_TEXT})
@@ -156,6 +163,6 @@ class EventSchema(Schema):
     )
 
 
-class EventArgsSchema(CursorArgsSchema):
+class WebhookEventArgsSchema(CursorArgsSchema):
     case_id = ma.fields.UUID(load_default=None)
     type = ma.fields.String(load_default=None, validate=ma.validate.OneOf(EVENT_TYPES))
