@@ -40,6 +40,8 @@ from service.webhooks.models import (
 
 #: The first bytes of a response kept in the log.
 RESPONSE_KEPT = 2048
+#: The longest wait a receiver's Retry-After can ask for, in seconds.
+RETRY_AFTER_CAP = 86400
 
 
 @dataclass
@@ -210,8 +212,8 @@ def retry_delay(settings: Settings, attempts: int, outcome: Outcome) -> float | 
         return None
     delay = steps[attempts - 1] * random.uniform(0.9, 1.1)  # jitter, not secrecy
     if outcome.retry_after is not None:
-        # The receiver's wish, within the longest step of the schedule.
-        delay = max(delay, min(outcome.retry_after, max(steps)))
+        # The receiver's wish, within reason.
+        delay = max(delay, min(outcome.retry_after, RETRY_AFTER_CAP))
     return delay
 
 
