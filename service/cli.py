@@ -18,6 +18,7 @@ from service.staff.models import StaffRole, StaffUser
 from service.storefronts.cli import keys_cli, storefronts_cli
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
+from service.webhooks.cli import webhooks_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
@@ -84,5 +85,5 @@ def demo_seed() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, storefronts_cli, keys_cli, staff_cli, demo_cli):
+    for group in (db_cli, storefronts_cli, keys_cli, staff_cli, webhooks_cli, demo_cli):
         app.cli.add_command(group)

@@ -164,3 +164,32 @@ def test_disabling_holds_deliveries_and_enabling_sends_them(
     assert on.status_code == 200
     run_deliveries()
     assert [r.payload["type"] for r in receiver.accepted()] == ["case.created"]
+
+
+def cli(app, *args):
+    return app.test_cli_runner().invoke(args=["webhooks", *args])
+
+
+def test_the_cli_registers_lists_rotates_and_disables_an_endpoint(
+    app, tenant, stub_dns, db_session
+):
+    slug = tenant.storefront.slug
+    created = cli(app, "create", slug, "https://hooks.shop.test/in", "--event", "case.created")
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip()
+    assert secret.startswith("whsec_")
+    endpoint = db_session.scalars(select(WebhookEndpoint)).one()
+    assert endpoint.event_types == ["case.created"]
+    listed = cli(app, "list", slug)
+    assert str(endpoint.id) in listed.output and secret not in listed.output
+    rotated = cli(app, "rotate", str(endpoint.id), "--overlap-hours", "0")
+    assert rotated.exit_code == 0 and rotated.stdout.strip() != secret
+    assert cli(app, "disable", str(endpoint.id)).exit_code == 0
+    db_session.refresh(endpoint)
+    assert endpoint.enabled is False and endpoint.previous_secret is None
+
+
+def test_the_cli_refuses_a_private_url_naming_the_field(app, tenant, stub_dns, db_session):
+    result = cli(app, "create", tenant.storefront.slug, "https://intranet.shop.test/in")
+    assert result.exit_code != 0 and "url:" in result.output
+    assert endpoints_count(db_session) == 0
