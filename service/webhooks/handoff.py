@@ -16,10 +16,12 @@ from sqlalchemy import update
 from service.core.db import after_commit as _after_commit
 from service.core.db import utcnow
 from service.core.jobs import job_session, queue
+from service.webhooks.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
 
 QUEUE = "webhooks"
+DELIVER = "service.webhooks.jobs.deliver_webhook"
 
 
 def after_commit(ids: Iterable[uuid.UUID]) -> None:
@@ -30,14 +32,12 @@ def after_commit(ids: Iterable[uuid.UUID]) -> None:
 
 def enqueue(ids: Iterable[uuid.UUID]) -> int:
     """Queue one attempt of each delivery; Redis being down only delays them."""
-    from service.webhooks.jobs import deliver_webhook  # the job imports this module
-
     ids = list(ids)
     try:
         webhooks = queue(QUEUE)
         for delivery_id in ids:
             webhooks.enqueue(
-                deliver_webhook,
+                DELIVER,  # by name: the job's module imports this one
                 str(delivery_id),
                 job_id=f"webhook-{delivery_id}-{uuid.uuid4().hex[:8]}",
                 result_ttl=600,
@@ -51,8 +51,6 @@ def enqueue(ids: Iterable[uuid.UUID]) -> int:
 
 
 def _mark_queued(ids: list[uuid.UUID]) -> None:
-    from service.webhooks.models import WebhookDelivery
-
     with job_session() as session:
         session.execute(
             update(WebhookDelivery)
