@@ -242,7 +242,7 @@ def finish(
             WebhookDelivery.status == DeliveryStatus.sending,
             WebhookDelivery.attempts == delivery.attempts,
         )
-        .with_for_update()
+        .with_for_update(of=WebhookDelivery)
     ).first()
     if row is None:
         return Finished(None)
