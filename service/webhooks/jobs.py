@@ -5,6 +5,7 @@ its data, a worker died mid-attempt). Both are safe to run twice or concurrently
 
 from __future__ import annotations
 
+import html
 import logging
 import uuid
 from datetime import timedelta
@@ -105,6 +106,7 @@ def tell_admins(session: Session, endpoint: WebhookEndpoint, reason: str) -> int
             recipient=admin.email,
             subject=f"Webhook endpoint disabled ({storefront.name})",
             body_text=text,
+            body_html=f"<pre>{html.escape(text)}</pre>",
             status=NoticeStatus.pending,
             scheduled_for=now,
             created_at=now,

@@ -151,7 +151,7 @@ def rotate_endpoint_secret(data: dict[str, Any], endpoint_id: uuid.UUID) -> dict
 
 @blp.route("/endpoints/<uuid:endpoint_id>/test", methods=["POST"])
 @blp.auth_required
-@transaction
+@transaction(idempotent=True)
 @blp.response(202, WebhookDeliverySchema)
 def send_test_event(endpoint_id: uuid.UUID) -> WebhookDelivery:
     """Send a `webhook.test` event to the endpoint"""
@@ -191,7 +191,7 @@ def recover_deliveries(data: dict[str, Any], endpoint_id: uuid.UUID) -> dict[str
 
 @blp.route("/deliveries/<uuid:delivery_id>/redeliver", methods=["POST"])
 @blp.auth_required
-@transaction
+@transaction(idempotent=True)
 @blp.response(202, WebhookDeliverySchema)
 def redeliver(delivery_id: uuid.UUID) -> WebhookDelivery:
     """Send one delivery's event again (same `webhook-id`)"""
