@@ -211,3 +211,34 @@ def test_the_event_feed_lists_a_storefronts_events_oldest_first_and_resumes(
     ).get_json()
     assert later == {"items": [], "next_cursor": rest["next_cursor"]}
     assert client.get("/api/v1/events", headers=other_tenant.headers).get_json()["items"] == []
+
+
+def feed_types(client, tenant, case_id: str) -> list[str]:
+    response = client.get(
+        "/api/v1/events", query_string={"case_id": case_id, "limit": 100}, headers=tenant.headers
+    )
+    return [event["type"] for event in response.get_json()["items"]]
+
+
+def test_a_survey_answer_is_an_event_before_the_case_closes(client, tenant, admin, walk):
+    case = walk(CaseStatus.delivered)
+    answers = {
+        "service_attitude": 5,
+        "product_quality": 4,
+        "price_reasonableness": 3,
+        "overall_satisfaction": 5,
+    }
+    response = client.post(
+        f"/api/v1/cases/{case['id']}/survey", json=answers, headers=admin.headers
+    )
+    assert response.status_code == 201, response.get_json()
+    assert feed_types(client, tenant, case["id"])[-2:] == ["survey.answered", "case.status_changed"]
+
+
+def test_an_sla_breach_is_an_event(app, client, tenant, open_case):
+    from service.sla.jobs import check_sla
+
+    case = open_case()
+    with app.app_context():
+        assert check_sla(utcnow() + timedelta(hours=25)) >= 1
+    assert feed_types(client, tenant, case["id"]) == ["case.created", "sla.breached"]
