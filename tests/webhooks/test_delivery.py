@@ -242,3 +242,18 @@ def test_an_sla_breach_is_an_event(app, client, tenant, open_case):
     with app.app_context():
         assert check_sla(utcnow() + timedelta(hours=25)) >= 1
     assert feed_types(client, tenant, case["id"]) == ["case.created", "sla.breached"]
+
+
+def test_an_assignment_is_an_event(client, tenant, admin, open_case):
+    case = open_case()
+    etag = client.get(f"/api/v1/cases/{case['id']}", headers=admin.headers).headers["ETag"]
+    response = client.post(
+        f"/api/v1/cases/{case['id']}/assignment",
+        json={"priority": "high"},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert response.status_code == 200, response.get_json()
+    events = client.get(
+        "/api/v1/events", query_string={"type": "case.assigned"}, headers=tenant.headers
+    ).get_json()["items"]
+    assert [e["payload"]["data"]["changes"] for e in events] == [{"priority": "high"}]
