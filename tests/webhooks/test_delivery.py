@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from service.cases.models import CaseStatus
 from service.core.db import utcnow
+from service.notifications.jobs import deliver_notification
 from service.notifications.models import Notification
 from service.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -129,7 +130,7 @@ def test_retries_stop_after_the_schedule(hooked, receiver, open_case, run_delive
 
 
 def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_emailed_once(
-    hooked, receiver, open_case, run_deliveries, db_session, create_staff, tenant
+    app, hooked, receiver, open_case, run_deliveries, db_session, create_staff, tenant
 ):
     create_staff("admin", storefront=tenant.storefront)
     receiver.default = 500
@@ -147,6 +148,8 @@ def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_emailed_once(
         select(Notification).where(Notification.template == "webhook_disabled")
     ).all()
     assert len(emails) == 1 and "disabled" in emails[0].subject
+    with app.app_context():
+        assert deliver_notification(str(emails[0].id)) == "sent"  # through the e-mail backend
     assert len(receiver.requests) == 1  # disabled at its first failure; nothing after
 
 
