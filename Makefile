@@ -67,6 +67,7 @@ bench: $(DEV_STAMP) ## Benchmarks against a same-run baseline (needs PostgreSQL;
 	$(BIN)/python -m bench.queue
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.lists
+	$(BIN)/python -m bench.webhooks
 
 mutants: $(DEV_STAMP) ## Mutation testing of the core rules, per module group (slow; not in `make test`)
 	$(BIN)/python -m tests.mutation $(GROUPS)

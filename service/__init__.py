@@ -22,6 +22,8 @@ BLUEPRINTS = (
     "service.attachments.routes",
     "service.tracking.routes",
     "service.tracking.account_routes",
+    "service.webhooks.routes",
+    "service.webhooks.feed",
 )
 
 

@@ -20,6 +20,7 @@ from service.storefronts.cli import keys_cli, storefronts_cli
 from service.storefronts.keys import create_storefront, issue_key
 from service.storefronts.models import Storefront
 from service.tracking.cli import tracking_cli
+from service.webhooks.cli import webhooks_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data for `make run`.")
@@ -94,5 +95,6 @@ def init_app(app: Flask) -> None:
         demo_cli,
         reports_cli,
         tracking_cli,
+        webhooks_cli,
     ):
         app.cli.add_command(group)

@@ -18,6 +18,7 @@ from service.staff import models as staff  # noqa: F401
 from service.storefronts import models as storefronts  # noqa: F401
 from service.surveys import models as surveys  # noqa: F401
 from service.tracking import models as tracking  # noqa: F401
+from service.webhooks import models as webhooks  # noqa: F401
 from service.workspace import models as workspace  # noqa: F401
 
 metadata = Base.metadata

@@ -27,6 +27,7 @@ from service import create_app
 from service.cases.models import Case
 from service.core.auth import issue_staff_token
 from service.core.config import PROJECT_ROOT
+from service.core.jobs import QUEUES
 from service.core.redis_conn import redis
 from service.notifications.jobs import sweep_outbox
 from service.notifications.models import NoticeStatus, Notification
@@ -93,7 +94,7 @@ def live(app, database_url, instance_dir, smtp, twilio, redis_url, tmp_path) -> 
         # Every live test calls from 127.0.0.1; tests/test_ratelimit.py turns limits on.
         "RATE_LIMITS_ENABLED": "0",
     }
-    for name in ("notifications", "default"):
+    for name in QUEUES:
         Queue(name, connection=redis_for(redis_url, app)).empty()
     yield settings
 

@@ -37,6 +37,7 @@ SAMPLE_BODIES: dict[str, dict] = {
     "assign": {"case_id": "MS-000001"},
     # A contact id of no storefront's: the quality review must not find it either.
     "review": {"greeting": 5, "accuracy": 5, "attitude": 5, "resolution": 5, "compliance": 5},
+    "recover": {"since": "2026-01-01T00:00:00+00:00"},
     "survey": {
         "service_attitude": 5,
         "product_quality": 4,
@@ -67,7 +68,15 @@ def _fill(rule: Rule, case: dict) -> str:
     values = {"case_ref": case["id"], "customer_id": uuid.UUID(case["customer"]["id"])}
     values |= {
         name: uuid.UUID(case[name])
-        for name in ("macro_id", "message_id", "notice_id", "contact_id", "attachment_id")
+        for name in (
+            "macro_id",
+            "message_id",
+            "notice_id",
+            "contact_id",
+            "endpoint_id",
+            "delivery_id",
+            "attachment_id",
+        )
     }
     _domain, path = rule.build({name: values[name] for name in rule.arguments})
     assert "<" not in path, path
@@ -104,6 +113,7 @@ def _conversation_of(db_session, case: dict) -> dict:
     db_session.commit()
     return {
         **case,
+        **_webhook_of(db_session, case),
         "macro_id": str(macro.id),
         "message_id": str(message.id),
         "contact_id": str(call.id),
@@ -124,9 +134,29 @@ def _attachment_of(client, tenant, case: dict) -> str:
     return response.get_json()["id"]
 
 
+def _webhook_of(db_session, case: dict) -> dict:
+    """A webhook endpoint of the case's storefront with a delivery of one of its events."""
+    from sqlalchemy import select
+
+    from service.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+    event = db_session.scalars(
+        select(WebhookEvent).where(WebhookEvent.case_id == uuid.UUID(case["id"]))
+    ).first()
+    endpoint = WebhookEndpoint(
+        storefront_id=event.storefront_id, url="https://hooks.example.com/in", secret="whsec_x"
+    )
+    db_session.add(endpoint)
+    db_session.flush()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id)
+    db_session.add(delivery)
+    db_session.commit()
+    return {"endpoint_id": str(endpoint.id), "delivery_id": str(delivery.id)}
+
+
 def test_every_route_with_an_id_is_covered_by_this_test(app):
     known = {"case_ref", "customer_id", "macro_id", "message_id", "notice_id", "contact_id"}
-    known |= {"attachment_id"}
+    known |= {"attachment_id", "endpoint_id", "delivery_id"}
     known |= ADMIN_ONLY
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API_PREFIX):
@@ -168,6 +198,8 @@ def test_another_storefronts_case_and_customer_are_404_on_every_route(
         # the 404 above came from the storefront scope, not from a URL that matches nothing.
         owned = _request(client, rule, method, url, tenant)
         assert owned.status_code != 404, f"{method} {url} (owner): {owned.get_json()}"
+        if method == "DELETE" and "endpoint_id" in rule.arguments:
+            case.update(_webhook_of(db_session, case))  # the owner deleted it
         checked += 1
     assert checked >= 20
 

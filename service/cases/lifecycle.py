@@ -28,6 +28,7 @@ from service.sla.clocks import COMPLETED
 from service.staff.models import StaffRole
 from service.storefronts.models import Storefront
 from service.surveys.scheduling import schedule_survey
+from service.webhooks.events import ACTION_EVENTS, emit
 
 
 def _refusal(
@@ -179,7 +180,29 @@ def record_event(
     session.flush()
     if notify:
         record_notices(session, case, event)
+    _emit_webhooks(session, case, action, from_status, event, now)
     return event
+
+
+def _emit_webhooks(
+    session: Session,
+    case: Case,
+    action: str,
+    from_status: CaseStatus | None,
+    event: CaseEvent,
+    now: datetime,
+) -> None:
+    """The webhook events a timeline event implies, in the same transaction."""
+    if from_status is None:
+        emit(session, case, "case.created", now=now)
+        return
+    if from_status != case.status:
+        data = {"previous_status": from_status.value, "action": action}
+        emit(session, case, "case.status_changed", data, now=now)
+    if follows := ACTION_EVENTS.get(action):
+        emit(session, case, follows, {"action": action, "details": event.data}, now=now)
+    if action == "assign":
+        emit(session, case, "case.assigned", {"changes": event.data}, now=now)
 
 
 #: Inbound tracking can be reported while the item is on its way to us.

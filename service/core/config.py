@@ -95,6 +95,13 @@ def _stable_secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _schedule(value: str) -> str | None:
+    parts = [p.strip() for p in value.split(",")]
+    if not all(p.isdigit() and 0 < int(p) <= 7 * 86400 for p in parts):
+        return "comma-separated seconds, each from 1 to 604800"
+    return None
+
+
 @dataclass
 class Settings:
     instance_dir: Path = field(default_factory=_instance_dir)
@@ -184,6 +191,22 @@ class Settings:
     notices_per_case_per_hour: int = setting(20, minimum=1)
     #: ... and per recipient (one phone or address, over all cases and storefronts).
     notices_per_recipient_per_hour: int = setting(30, minimum=1)
+    # Outgoing webhooks (service/webhooks/).
+    #: Deliver to loopback addresses (and over plain http to them): development and
+    #: tests only; private, link-local and reserved ranges stay refused.
+    webhook_allow_loopback: bool = False
+    #: How often the sweeper hands due webhook deliveries (retries, lost jobs) to RQ.
+    webhook_sweep_seconds: int = setting(5, minimum=1)
+    #: Seconds a worker may hold a delivery before another takes it over.
+    webhook_lease_seconds: int = setting(60, minimum=1)
+    #: One attempt's time limit (connect and read), in seconds.
+    webhook_timeout_seconds: int = setting(10, minimum=1)
+    #: Seconds to wait before each retry; attempts stop after the last (jitter +-10%).
+    webhook_retry_schedule: str = setting("5,300,1800,7200,18000,36000,36000", check=_schedule)
+    #: An endpoint failing this many hours in a row is disabled (its admins e-mailed).
+    webhook_disable_after_hours: int = setting(120, minimum=1)
+    #: Hours the previous secret keeps signing beside the new one after a rotation.
+    webhook_rotation_overlap_hours: int = setting(24, minimum=0)
 
     # Conversations (service/conversations/): replies and e-mail intake.
     #: The domain of per-case reply addresses (`<token>@<domain>`); None: no Reply-To.

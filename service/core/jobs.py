@@ -18,10 +18,12 @@ from service.core.db import database
 from service.core.redis_conn import redis
 
 #: Queues in the order workers drain them.
-QUEUES = ("notifications", "default")
+QUEUES = ("notifications", "webhooks", "default")
 #: Modules holding the jobs that are enqueued directly (periodic ones are listed in
 #: service.core.scheduler).
-JOB_MODULES = frozenset({"service.notifications.jobs", "service.tracking.jobs"})
+JOB_MODULES = frozenset(
+    {"service.notifications.jobs", "service.tracking.jobs", "service.webhooks.jobs"}
+)
 
 
 def queue(name: str = "default") -> Queue:

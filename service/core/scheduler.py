@@ -54,6 +54,8 @@ class Periodic:
 
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("sweep_outbox", "service.notifications.jobs.sweep_outbox", "sweep_outbox_seconds"),
+    # Webhook retries wait here: a delivery due again is queued by the next sweep.
+    Periodic("sweep_webhooks", "service.webhooks.jobs.sweep_deliveries", "webhook_sweep_seconds"),
     Periodic("run_surveys", "service.surveys.jobs.run_surveys", "run_surveys_seconds"),
     Periodic("check_sla", "service.sla.jobs.check_sla", "check_sla_seconds"),
     Periodic(

@@ -18,6 +18,7 @@ from service.notifications.outbox import write_staff_alert
 from service.sla.clocks import CLOCKS, clocks, running_late
 from service.sla.models import SlaBreach
 from service.staff.models import StaffRole, StaffUser
+from service.webhooks.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,13 @@ def check_sla(now: datetime | None = None) -> int:
                 except IntegrityError:
                     continue  # another sweeper recorded it first
                 alert_supervisors(session, case, breach)
+                emit(
+                    session,
+                    case,
+                    "sla.breached",
+                    {"clock": clock, "due_at": breach.due_at.isoformat()},
+                    now=now,
+                )
                 found += 1
         session.commit()
     db.run_after_commit()

@@ -20,6 +20,7 @@ from service.core.auth import SYSTEM, Actor
 from service.notifications.outbox import write_customer_notices
 from service.sla.clocks import COMPLETED
 from service.surveys.models import AnswerChannel, Survey, SurveyStatus
+from service.webhooks.events import emit
 
 REMIND_AFTER = timedelta(hours=48)
 ANSWER_WINDOW = timedelta(days=7)
@@ -77,6 +78,9 @@ def record_answer(
     survey.recorded_by_name = actor.name
     case = session.get(Case, survey.case_id)
     case.followed_up_at = case.followed_up_at or now
+    case.updated_at = now  # a change of the case: its version moves with the event
+    scores = {field: answers[field] for field in ANSWER_FIELDS}
+    emit(session, case, "survey.answered", {"channel": channel.value, "answers": scores}, now=now)
     if case.status in COMPLETED:
         perform(
             session, case, "close", {"note": f"Survey answered ({channel.value})."}, SYSTEM, now

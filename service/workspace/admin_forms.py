@@ -15,6 +15,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -165,3 +166,10 @@ def show_errors(
             left.extend(f"{name}: {t}" if name else t for t in texts)
     form.form_errors.extend(left)
     return left
+
+
+class NewWebhookForm(FlaskForm):
+    url = StringField(_l("Endpoint URL"), validators=[DataRequired(), Length(max=2000)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
+    #: Empty: every event type.
+    event_types = SelectMultipleField(_l("Event types (none: all)"), choices=[])

@@ -26,6 +26,7 @@ VIEWS = (
     "service.workspace.views.goods_in",
     "service.workspace.views.admin_staff",
     "service.workspace.views.admin_storefronts",
+    "service.workspace.views.admin_webhooks",
     "service.workspace.views.reports",
     "service.workspace.views.quality",
 )

@@ -1,0 +1,1 @@
+"""Outgoing webhooks (Standard Webhooks): endpoints, events, signed deliveries."""
