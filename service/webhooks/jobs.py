@@ -19,7 +19,7 @@ from service.core import db
 from service.core.config import Settings
 from service.core.db import utcnow
 from service.core.jobs import job_session
-from service.notifications.jobs import enqueue_after_commit
+from service.notifications.jobs import hand_over_notices
 from service.notifications.models import Channel, NoticeStatus, Notification
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.models import Storefront
@@ -114,7 +114,7 @@ def tell_admins(session: Session, endpoint: WebhookEndpoint, reason: str) -> int
         )
         for admin in admins
     ]
+    hand_over_notices(rows)
     session.add_all(rows)
     session.flush()
-    enqueue_after_commit([row.id for row in rows])
     return len(rows)
