@@ -191,7 +191,9 @@ class Target:
         self.url = url
         self.found = credentials(url)
         instance = tempfile.mkdtemp(prefix="bench-lists-")
-        self.app = create_app(instance_dir=instance, database_url=url, secret_key="bench")
+        self.app = create_app(
+            instance_dir=instance, database_url=url, secret_key="bench", rate_limits_enabled=False
+        )
         self.client = self.app.test_client()
         self.statements: list[tuple[str, Any]] = []
         self.capturing = False

@@ -242,7 +242,12 @@ def _run(args: argparse.Namespace, database_url: str) -> int:
     email = seed(database_url, args.cases)
     print(f"seeded {args.cases} cases in {time.perf_counter() - started:.1f} s", flush=True)
     instance = tempfile.mkdtemp(prefix="bench-queue-")
-    app = create_app(instance_dir=instance, database_url=database_url, secret_key="bench")
+    app = create_app(
+        instance_dir=instance,
+        database_url=database_url,
+        secret_key="bench",
+        rate_limits_enabled=False,
+    )
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from importlib import import_module
 from typing import Any
 
 from flask import Flask
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
 from rq.executions import Execution
 from rq.job import Job
@@ -149,22 +151,47 @@ def run_worker(
         import_module(module)
     # Likewise the ORM's one-time set-up, which every horse would otherwise repeat.
     configure_mappers()
-    worker_class = WORKER_CLASSES[app.config["SETTINGS"].worker_mode]
+    pause = REDIS_RETRY_FIRST
     with app.app_context():
-        connection = redis()
-        worker = worker_class(
-            [Queue(name, connection=connection) for name in queues], connection=connection, app=app
+        while True:
+            # RQ's loop ends ("found an unhandled exception, quitting") or raises when
+            # Redis goes away under it. Redis is only the transport (every job's state
+            # is in the database), so the worker waits and starts a fresh RQ worker:
+            # no supervisor is needed to bring it back.
+            try:
+                if _work(app, queues, with_scheduler, burst) or burst:
+                    return  # asked to stop (a signal), or a burst is done
+                reason = "RQ's loop ended"
+            except (RedisError, OSError) as exc:
+                reason = f"Redis is unavailable ({exc})"
+            log.warning("%s; the worker starts again in %.1f s", reason, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, REDIS_RETRY_MAX)
+
+
+#: Waits between attempts to reach Redis again (seconds), doubling up to the max.
+REDIS_RETRY_FIRST = 0.5
+REDIS_RETRY_MAX = 10.0
+
+
+def _work(app: Flask, queues: tuple[str, ...], with_scheduler: bool, burst: bool) -> bool:
+    """One RQ worker's life; true when it was asked to stop (a signal)."""
+    worker_class = WORKER_CLASSES[app.config["SETTINGS"].worker_mode]
+    connection = redis()
+    worker = worker_class(
+        [Queue(name, connection=connection) for name in queues], connection=connection, app=app
+    )
+    ticker = Ticker(worker) if with_scheduler else None
+    if ticker is not None:
+        ticker.start()
+    try:
+        # RQ's own scheduler stays off: timed work is ticked from the database.
+        worker.work(  # type: ignore[attr-defined]
+            with_scheduler=False,
+            burst=burst,
+            logging_level=app.config["SETTINGS"].log_level,
         )
-        ticker = Ticker(worker) if with_scheduler else None
+    finally:
         if ticker is not None:
-            ticker.start()
-        try:
-            # RQ's own scheduler stays off: timed work is ticked from the database.
-            worker.work(  # type: ignore[attr-defined]
-                with_scheduler=False,
-                burst=burst,
-                logging_level=app.config["SETTINGS"].log_level,
-            )
-        finally:
-            if ticker is not None:
-                ticker.stopping.set()
+            ticker.stopping.set()
+    return bool(getattr(worker, "_stop_requested", False))

@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from service.links import customer_link
@@ -81,12 +81,11 @@ def write_customer_notices(
 ) -> list[Notification]:
     storefront = session.get(Storefront, case.storefront_id)
     context = _context(case, storefront, template, note, data or {})
-    rows = []
-    for channel in channels:
-        row = _notice(case, storefront, channel, template, event_key, context, now)
-        if row.status != NoticeStatus.suppressed and (reason := _over_cap(session, row, now)):
-            row.status, row.last_error = NoticeStatus.suppressed, reason
-        rows.append(row)
+    rows = [
+        _notice(case, storefront, channel, template, event_key, context, now)
+        for channel in channels
+    ]
+    _apply_caps(session, case, rows, now)
     hand_over_notices(rows)
     session.add_all(rows)
     # A case being opened has no earlier SMS to supersede: no UPDATE for a new case.
@@ -97,34 +96,51 @@ def write_customer_notices(
     return rows
 
 
-def _sent_last_hour(session: Session, row: Notification, now: datetime, *match: Any) -> int:
-    """Customer notices like `row` (on its channel, matching `match`) in the hour up to
-    `now` that are (or will be) sent: neither suppressed nor failed."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Notification)
+def _apply_caps(session: Session, case: Case, rows: list[Notification], now: datetime) -> None:
+    """Suppress, saying so, each row that would be one too many this hour for its case
+    or its recipient (on its channel). One query counts both for every row."""
+    going = [row for row in rows if row.status != NoticeStatus.suppressed]
+    if not going:
+        return
+    counts = session.execute(
+        select(
+            Notification.channel,
+            Notification.recipient,
+            Notification.case_id,
+            func.count(),
+        )
         .where(
-            *match,
-            Notification.channel == row.channel,
+            or_(
+                Notification.case_id == case.id,
+                Notification.recipient.in_({r.recipient for r in going}),
+            ),
             Notification.template.not_in(STAFF_EVENTS),
             Notification.created_at > now - timedelta(hours=1),
             Notification.created_at <= now,
             Notification.status.not_in((NoticeStatus.suppressed, NoticeStatus.failed)),
         )
-    )
-
-
-def _over_cap(session: Session, row: Notification, now: datetime) -> str | None:
-    """Why `row` must not go out as one too many this hour (None: it may)."""
+        .group_by(Notification.channel, Notification.recipient, Notification.case_id)
+    ).all()
     settings = current_app.config["SETTINGS"]
-    channel = row.channel.value
-    per_case = settings.notices_per_case_per_hour
-    if _sent_last_hour(session, row, now, Notification.case_id == row.case_id) >= per_case:
-        return f"over the cap of {per_case} {channel} notices per case per hour"
-    per_recipient = settings.notices_per_recipient_per_hour
-    if _sent_last_hour(session, row, now, Notification.recipient == row.recipient) >= per_recipient:
-        return f"over the cap of {per_recipient} {channel} notices to {row.recipient} per hour"
-    return None
+    per_case, per_recipient = (
+        settings.notices_per_case_per_hour,
+        settings.notices_per_recipient_per_hour,
+    )
+    for row in going:
+        channel = row.channel.value
+        of_case = sum(n for ch, _, case_id, n in counts if ch == row.channel and case_id == case.id)
+        to_recipient = sum(
+            n for ch, to, _, n in counts if ch == row.channel and to == row.recipient
+        )
+        if of_case >= per_case:
+            reason = f"over the cap of {per_case} {channel} notices per case per hour"
+        elif to_recipient >= per_recipient:
+            reason = (
+                f"over the cap of {per_recipient} {channel} notices to {row.recipient} per hour"
+            )
+        else:
+            continue
+        row.status, row.last_error = NoticeStatus.suppressed, reason
 
 
 def _note(event: CaseEvent) -> str | None:

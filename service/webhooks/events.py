@@ -92,14 +92,17 @@ def emit(
     # concurrent emitters of one case are serialized by its row lock; the unique
     # (case_id, sequence) catches any other.
     session.flush()
-    sequence = (
-        session.scalar(
-            select(func.coalesce(func.max(WebhookEvent.sequence), 0)).where(
-                WebhookEvent.case_id == case.id
+    if type_ == "case.created":
+        sequence = 1  # a case's first event: no query on the hot path of intake
+    else:
+        sequence = (
+            session.scalar(
+                select(func.coalesce(func.max(WebhookEvent.sequence), 0)).where(
+                    WebhookEvent.case_id == case.id
+                )
             )
+            + 1
         )
-        + 1
-    )
     body = case_data(case) | {"sequence": sequence} | (data or {})
     return _record(session, case.storefront_id, case.id, sequence, type_, body, now)
 

@@ -11,11 +11,13 @@ import uuid
 from collections.abc import Iterable
 
 from redis.exceptions import RedisError
+from rq import Queue
 from sqlalchemy import update
 
 from service.core.db import after_commit as _after_commit
 from service.core.db import utcnow
-from service.core.jobs import job_session, queue
+from service.core.jobs import job_session
+from service.core.redis_conn import redis
 from service.webhooks.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -31,18 +33,30 @@ def after_commit(ids: Iterable[uuid.UUID]) -> None:
 
 
 def enqueue(ids: Iterable[uuid.UUID]) -> int:
-    """Queue one attempt of each delivery; Redis being down only delays them."""
+    """Queue one attempt of each delivery, all in one Redis round trip (a pipeline);
+    Redis being down only delays them."""
     ids = list(ids)
+    if not ids:
+        return 0
     try:
-        webhooks = queue(QUEUE)
-        for delivery_id in ids:
-            webhooks.enqueue(
-                DELIVER,  # by name: the job's module imports this one
-                str(delivery_id),
-                job_id=f"webhook-{delivery_id}-{uuid.uuid4().hex[:8]}",
-                result_ttl=600,
-                failure_ttl=86400,
+        connection = redis()
+        webhooks = Queue(QUEUE, connection=connection)
+        with connection.pipeline() as pipe:
+            webhooks.enqueue_many(
+                [
+                    Queue.prepare_data(
+                        DELIVER,  # by name: the job's module imports this one
+                        (str(delivery_id),),
+                        # A fresh id per attempt: a redelivery is a new job.
+                        job_id=f"webhook-{delivery_id}-{uuid.uuid4().hex[:8]}",
+                        result_ttl=600,
+                        failure_ttl=86400,
+                    )
+                    for delivery_id in ids
+                ],
+                pipeline=pipe,
             )
+            pipe.execute()
     except (RedisError, OSError) as exc:
         log.warning("could not enqueue %d webhook deliveries (%s); the sweeper will", len(ids), exc)
         return 0
