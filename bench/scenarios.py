@@ -175,6 +175,14 @@ def get_case(ctx: Context, seq: int) -> Request:
     return Request("GET", f"{API}/cases/{ids[seq % len(ids)]}", headers=_api_headers(ctx))
 
 
+def get_customer(ctx: Context, seq: int) -> Request:
+    """The API's floor for a read: one small row by primary key (like `select_pk`) through
+    everything every API request pays (auth, rate limit, flask-smorest, marshmallow, the
+    ETag). No case endpoint can be cheaper than this."""
+    ids = ctx.data["customer_ids"]
+    return Request("GET", f"{API}/customers/{ids[seq % len(ids)]}", headers=_api_headers(ctx))
+
+
 def list_cases(ctx: Context, seq: int) -> Request:
     return Request("GET", f"{API}/cases?limit=25", headers=_api_headers(ctx))
 
@@ -230,9 +238,9 @@ SEED_COUNT = 200
 def seed_cases(seeder: Seeder, ctx: Context) -> None:
     """Cases for get_case (and a non-empty list for list_cases), through the API itself."""
     if "case_ids" not in ctx.data:
-        ctx.data["case_ids"] = [
-            seeder.send("api", create_case(ctx, seq))["id"] for seq in range(SEED_COUNT)
-        ]
+        cases = [seeder.send("api", create_case(ctx, seq)) for seq in range(SEED_COUNT)]
+        ctx.data["case_ids"] = [case["id"] for case in cases]
+        ctx.data["customer_ids"] = [case["customer"]["id"] for case in cases]
 
 
 #: Cases waiting on a quote, re-quoted round robin (the transition can repeat forever).
@@ -302,6 +310,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         baseline="select_pk",
         prepare=seed_cases,
         description="GET /cases/{id} over 200 seeded cases",
+    ),
+    Scenario(
+        "get_customer",
+        "api",
+        get_customer,
+        baseline="select_pk",
+        prepare=seed_cases,
+        description="GET /customers/{id}: the API's floor, a small row through auth and limits",
     ),
     Scenario(
         "list_cases",

@@ -243,10 +243,12 @@ class CaseItem(IdMixin, Base):
     case: Mapped[Case] = relationship(back_populates="items")
 
     #: Every arrival of the item, oldest first (a reopened case receives it again).
+    #: Joined to the items' own query: most items have one receipt or none, and a
+    #: case read then costs one query fewer than with a selectin load of its own.
     receipts: Mapped[list[ItemReceipt]] = relationship(
         back_populates="item",
         order_by="ItemReceipt.received_at",
-        lazy="selectin",
+        lazy="joined",
         cascade="all, delete-orphan",
     )
 

@@ -121,9 +121,9 @@ def emit_test(session: Session, endpoint: WebhookEndpoint) -> WebhookDelivery:
     delivery = WebhookDelivery(
         id=uuid.uuid4(), endpoint_id=endpoint.id, event=event, next_attempt_at=now
     )
+    handoff.hand_over([delivery])
     session.add(delivery)
     session.flush()
-    handoff.after_commit([delivery.id])
     return delivery
 
 
@@ -161,7 +161,7 @@ def _record(
         )
         for endpoint_id in _subscribers(session, storefront_id, type_)
     ]
+    handoff.hand_over(deliveries)
     session.add_all(deliveries)
     session.flush()
-    handoff.after_commit([d.id for d in deliveries])
     return event

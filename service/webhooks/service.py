@@ -141,9 +141,9 @@ def redeliver(session: Session, delivery: WebhookDelivery) -> WebhookDelivery:
         event_id=delivery.event_id,
         next_attempt_at=utcnow(),
     )
+    handoff.hand_over([again])
     session.add(again)
     session.flush()
-    handoff.after_commit([again.id])
     return again
 
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
@@ -19,6 +20,13 @@ from service.notifications.jobs import enqueue
 from service.notifications.models import NoticeStatus, Notification
 from tests.conftest import case_payload
 from tests.notifications.providers import running_smtp
+
+
+@pytest.fixture
+def tenant(create_tenant):
+    """A storefront without quiet hours: the case payload's customer lives in Shanghai,
+    and her SMS must not wait for her morning whatever the hour the suite runs at."""
+    return create_tenant("Day Shop", case_prefix="DS", quiet_start_hour=0, quiet_end_hour=0)
 
 
 @contextmanager
@@ -114,3 +122,16 @@ def test_a_kept_smtp_connection_carries_the_next_email_and_an_idle_one_is_replac
         backend.close()
     assert len(sink.messages) == 3
     assert sink.peers[0] == sink.peers[1] != sink.peers[2]
+
+
+def test_reading_a_case_is_one_select_per_kind_of_row(app, client, tenant):
+    case = create(client, tenant, "read")
+    client.get(f"/api/v1/cases/{case['id']}", headers=tenant.headers)  # note_use, caches
+    with counted(app) as statements:
+        response = client.get(f"/api/v1/cases/{case['id']}", headers=tenant.headers)
+    assert response.status_code == 200
+    # The key with its storefront; the case with its customer and assignee; its items
+    # with their receipts (joined); its quotes with their lines; its shipments. (The
+    # test's savepoint around the request is no round trip a server makes.)
+    queries = [s for s in statements if "SAVEPOINT" not in s]
+    assert len(queries) <= 5, queries
