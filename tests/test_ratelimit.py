@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from redis import Redis
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from service.cases.models import Case
 from service.notifications.models import NoticeStatus, Notification
@@ -133,6 +133,40 @@ def test_a_storefronts_budgets_are_set_through_the_api_and_validated(
     assert changed.status_code == 200, changed.get_json()
     db_session.refresh(tenant.storefront)
     assert tenant.storefront.rate_limit_write_per_minute == 1000
+
+
+def test_each_api_key_has_its_own_budget_even_from_one_address(limits, client, db_session, tenant):
+    limits(rate_limit_key_read_per_minute=2)
+    _row, second_key = issue_key(db_session, tenant.storefront, label="second")
+    db_session.commit()
+    ip = {"REMOTE_ADDR": fresh_ip()}
+    first = [
+        client.get("/api/v1/cases", headers=tenant.headers, environ_base=ip).status_code
+        for _ in range(3)
+    ]
+    assert first == [200, 200, 429]
+    second = client.get(
+        "/api/v1/cases", headers={"Authorization": f"Bearer {second_key}"}, environ_base=ip
+    )
+    assert second.status_code == 200
+
+
+def test_the_limiter_and_the_view_share_one_lookup_of_the_key(limits, app, client, tenant):
+    client.get("/api/v1/cases", headers=tenant.headers)  # the key's use is noted once a minute
+    lookups: list[str] = []
+    engine = app.extensions["database"].engine
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if "FROM api_keys" in statement:
+            lookups.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/api/v1/cases", headers=tenant.headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200 and "RateLimit" in response.headers
+    assert len(lookups) == 1, lookups
 
 
 def test_each_staff_token_has_its_own_budget(limits, client, create_staff):

@@ -186,6 +186,11 @@ def test_a_repeated_create_with_the_same_idempotency_key_creates_once(client, te
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
+    # The replay answers with the first response's headers that matter to a client.
+    case = first.get_json()
+    assert first.headers["Location"].endswith(f"/api/v1/cases/{case['id']}")
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["ETag"] == first.headers["ETag"]
     listed = client.get("/api/v1/cases", headers=tenant.headers).get_json()["items"]
     assert len(listed) == 1
 
