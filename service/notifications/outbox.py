@@ -242,17 +242,35 @@ def write_staff_email(
         **details,  # type: ignore[arg-type]
     )
     email = render_email(template, context)
+    return write_staff_message(
+        session, case.id, recipient, template, event_key, now, email.subject, email.text, email.html
+    )
+
+
+def write_staff_message(
+    session: Session,
+    case_id: uuid.UUID | None,
+    recipient: str,
+    template: str,
+    event_key: str,
+    now: datetime,
+    subject: str,
+    text: str,
+    html: str,
+) -> Notification:
+    """An e-mail to a staff member, already written (`case_id` None: about no case, e.g.
+    a storefront's webhook endpoint), through the outbox like every notice."""
     row = Notification(
         id=uuid.uuid4(),
         event_key=event_key,
-        case_id=case.id,
+        case_id=case_id,
         channel=Channel.email,
         template=template,
         locale="en",
         recipient=recipient,
-        subject=email.subject,
-        body_text=email.text,
-        body_html=email.html,
+        subject=subject,
+        body_text=text,
+        body_html=html,
         status=NoticeStatus.pending,
         scheduled_for=now,
         created_at=now,

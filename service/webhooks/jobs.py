@@ -19,8 +19,7 @@ from service.core import db
 from service.core.config import Settings
 from service.core.db import utcnow
 from service.core.jobs import job_session
-from service.notifications.jobs import hand_over_notices
-from service.notifications.models import Channel, NoticeStatus, Notification
+from service.notifications.outbox import write_staff_message
 from service.staff.models import StaffRole, StaffUser
 from service.storefronts.models import Storefront
 from service.webhooks import delivery, handoff
@@ -95,26 +94,17 @@ def tell_admins(session: Session, endpoint: WebhookEndpoint, reason: str) -> int
         "page) once it answers again, and recover the failed deliveries from the log.\n\n"
         "--\nAutomatic alert from Aftersales."
     )
-    rows = [
-        Notification(
-            id=uuid.uuid4(),
-            event_key=f"webhook_off:{endpoint.id.hex[:12]}:{int(now.timestamp())}:{admin.id.hex}",
-            case_id=None,
-            channel=Channel.email,
-            template="webhook_disabled",
-            locale="en",
-            recipient=admin.email,
-            subject=f"Webhook endpoint disabled ({storefront.name})",
-            body_text=text,
-            body_html=f"<pre>{html.escape(text)}</pre>",
-            status=NoticeStatus.pending,
-            scheduled_for=now,
-            created_at=now,
-            updated_at=now,
+    for admin in admins:
+        write_staff_message(
+            session,
+            None,
+            admin.email,
+            "webhook_disabled",
+            f"webhook_off:{endpoint.id.hex[:12]}:{int(now.timestamp())}:{admin.id.hex}",
+            now,
+            f"Webhook endpoint disabled ({storefront.name})",
+            text,
+            f"<pre>{html.escape(text)}</pre>",
         )
-        for admin in admins
-    ]
-    hand_over_notices(rows)
-    session.add_all(rows)
     session.flush()
-    return len(rows)
+    return len(admins)
