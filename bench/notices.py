@@ -10,6 +10,12 @@ Both rates are taken from the jobs' own timestamps, so process start-up is exclu
 Then a burst (`--burst`, 2,000 notices) is drained by one worker of the first mode, and
 each worker's peak RSS (its work horses' included) is reported.
 
+Last, the providers' dialogue alone: the same notices handed to the same loopback
+servers by `delivery.send` in this process (kept SMTP connection, kept HTTP session; no
+database, no RQ). A notice costs at least a no-op job plus that dialogue, so
+`no-op time / (no-op time + dialogue)` is the most any notice path can reach against
+the no-op baseline, with a database that costs nothing.
+
     python -m bench.notices [--cases 150] [--burst 2000] [--modes simple,fork]
 """
 
@@ -21,6 +27,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +50,8 @@ from service.cases.intake import open_case  # noqa: E402
 from service.cases.models import Case, CaseKind  # noqa: E402
 from service.core import migrate  # noqa: E402
 from service.core.auth import Actor, ActorType  # noqa: E402
+from service.notifications import delivery  # noqa: E402
+from service.notifications.backends.configured import email_backend  # noqa: E402
 from service.notifications.jobs import enqueue  # noqa: E402
 from service.notifications.models import NoticeStatus, Notification  # noqa: E402
 from service.storefronts.keys import create_storefront  # noqa: E402
@@ -202,6 +212,33 @@ def measure_notices(
     return rate(starts, ends), (max(ends) - min(starts)).total_seconds(), peak
 
 
+def measure_dialogue(app, ids: list) -> float:
+    """Seconds per notice of the provider step alone (`delivery.send`, first attempt)."""
+    with app.app_context(), app.extensions["database"].sessionmaker() as session:
+        rows = session.scalars(select(Notification).where(Notification.id.in_(ids))).all()
+        claims = [
+            delivery.Claimed(
+                id=uuid.uuid4(),  # new keys: the loopback servers take them as new notices
+                channel=row.channel,
+                recipient=row.recipient or "",
+                subject=row.subject,
+                body_text=row.body_text or "",
+                body_html=row.body_html,
+                attempts=1,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+        for claimed in claims[:20]:  # connections opened, code warm
+            delivery.send(claimed)
+        started = time.perf_counter()
+        for claimed in claims:
+            delivery.send(claimed)
+        elapsed = time.perf_counter() - started
+        email_backend().close()  # the kept SMTP connection
+    return elapsed / len(claims)
+
+
 def measure_noop(count: int, redis_url: str, env: dict[str, str]) -> float:
     connection = Redis.from_url(redis_url)
     queue = Queue("bench_noop", connection=connection)
@@ -253,6 +290,7 @@ def main() -> None:
             )
             after = measure_noop(args.cases * 2, args.redis_url, env)
             rows.append((mode, notices, before, after, peak))
+        dialogue = measure_dialogue(app, write_notices(app, args.cases, "dialogue"))
         if args.burst:
             env = {**base_env, "WORKER_MODE": modes[0]}
             if args.profile:
@@ -273,6 +311,13 @@ def main() -> None:
     for mode, notices, before, after, peak in rows:
         ratio = notices / ((before + after) / 2)
         print(f"| {mode} | {notices:.1f} | {before:.1f} / {after:.1f} | {ratio:.3f} | {peak} |")
+    for mode, _notices, before, after, _peak in rows:
+        noop = 2 / (before + after)
+        print(
+            f"\nprovider dialogue alone: {dialogue * 1000:.2f} ms per notice; a {mode} no-op job "
+            f"{noop * 1000:.2f} ms; ceiling of the {mode} ratio with a free database: "
+            f"{noop / (noop + dialogue):.3f}"
+        )
     if burst is not None:
         burst_rate, span, peak = burst
         print(
