@@ -11,10 +11,13 @@ from service.core import idempotency
 PATH = "/api/v1/cases/MS-1/attachments"
 
 
-def fingerprint(app, fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> str:
+def fingerprint(
+    app, fields: dict[str, str | list[str]], files: list[tuple[str, str, bytes]]
+) -> str:
     data: dict = dict(fields)
     for name, filename, content in files:
-        data[name] = (io.BytesIO(content), filename)
+        # A name given twice carries two parts.
+        data.setdefault(name, []).append((io.BytesIO(content), filename))
     # The test client draws a new random boundary for each request it builds.
     with app.test_request_context(PATH, method="POST", data=data):
         return idempotency._fingerprint()
@@ -32,6 +35,18 @@ def test_a_field_a_file_its_name_or_its_part_makes_another_request(app):
     assert fingerprint(app, fields, [("file", "lid.jpg", b"another photo")]) != first
     assert fingerprint(app, fields, [("file", "box.jpg", b"photo")]) != first
     assert fingerprint(app, fields, [("photo", "lid.jpg", b"photo")]) != first
+
+
+def test_every_part_under_a_repeated_name_counts(app):
+    one, two = ("photo", "a.jpg", b"one"), ("photo", "b.jpg", b"two")
+    first = fingerprint(app, {"tag": ["lid", "box"]}, [one, two])
+    assert fingerprint(app, {"tag": ["lid", "screen"]}, [one, two]) != first
+    assert fingerprint(app, {"tag": ["lid", "box"]}, [one, ("photo", "b.jpg", b"2")]) != first
+
+
+def test_a_file_is_compared_from_its_first_byte(app):
+    first = fingerprint(app, {}, [("file", "lid.jpg", b"Aphoto")])
+    assert fingerprint(app, {}, [("file", "lid.jpg", b"Bphoto")]) != first
 
 
 def test_the_order_of_the_parts_does_not_matter(app):

@@ -93,3 +93,22 @@ def test_hold_keeps_a_dead_workers_email_whose_data_had_begun_uncertain(
     with app.app_context():
         assert delivery.take(db_session, email.id, utcnow()) == "held: uncertain"
     assert statuses(db_session, email) == NoticeStatus.uncertain
+
+
+def test_hold_claims_an_uncertain_email_once_staff_release_it(
+    app, client, admin, db_session, notices, monkeypatch
+):
+    # The release keeps the earlier attempt's `handed_over_at` on record: only a
+    # `sending` row with it is the dead worker's.
+    monkeypatch.setattr(app.config["SETTINGS"], "email_uncertain_policy", "hold")
+    email = notices[Channel.email]
+    dead_worker_left(db_session, email, data_begun=True)
+    with app.app_context():
+        assert delivery.take(db_session, email.id, utcnow()) == "held: uncertain"
+    released = client.post(
+        f"/api/v1/cases/{email.case_id}/notifications/{email.id}/release", headers=admin.headers
+    )
+    assert released.status_code == 200, released.get_json()
+    with app.app_context():
+        claimed = delivery.take(db_session, email.id, utcnow())
+    assert isinstance(claimed, delivery.Claimed) and claimed.attempts == 2
