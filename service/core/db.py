@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 from flask import current_app, g
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -81,7 +83,39 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    engine = create_engine(url, hide_parameters=True)
+    _ping_idle_connections(engine)
+    return engine
+
+
+#: A pooled connection left unused longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Pessimistic disconnect handling for idle connections only.
+
+    After a database restart the pool holds dead connections; a connection that sat
+    unused is pinged on checkout and, if dead, replaced (the pool retries with a new
+    one), so no request is the one to find out. A connection in steady use is not:
+    `pool_pre_ping` would cost every request one more round trip. If the server dies
+    within the last second of use, the statement fails, SQLAlchemy invalidates the pool
+    and that request gets the JSON 503 (service.core.errors); the next gets a fresh one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")  # None: connected just now
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("idle connection found dead") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
