@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, select, update
+from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session
 
@@ -20,22 +20,23 @@ from service.customers.models import Customer
 from service.customers.service import upsert_customer
 from service.shipments.models import Shipment
 from service.sla.clocks import any_running_late
-from service.storefronts.models import Storefront
+from service.storefronts.models import Storefront, case_number_sequence
 
 
 def next_case_number(session: Session, storefront: Storefront) -> str:
-    """Allocate the storefront's next case number.
-
-    The UPDATE ... RETURNING locks the storefront row until commit, so concurrent
-    creations on PostgreSQL queue for a number instead of reading the same one.
-    """
-    seq = session.execute(
-        update(Storefront)
-        .where(Storefront.id == storefront.id)
-        .values(case_seq=Storefront.case_seq + 1)
-        .returning(Storefront.case_seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    """Allocate the storefront's next case number: from its sequence on PostgreSQL (no
+    lock held until commit, see `case_number_sequence`); on SQLite, where writers queue
+    anyway, by bumping its counter column in this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        seq = session.scalar(select(func.nextval(case_number_sequence(storefront.id))))
+    else:
+        seq = session.execute(
+            update(Storefront)
+            .where(Storefront.id == storefront.id)
+            .values(case_seq=Storefront.case_seq + 1)
+            .returning(Storefront.case_seq)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
     return f"{storefront.case_prefix}-{seq:06d}"
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from service.customers.models import Customer
@@ -17,6 +18,7 @@ UPDATABLE_FIELDS = ("name", "email", "phone", "locale", "time_zone", "consent_em
 
 def upsert_customer(session: Session, storefront_id: uuid.UUID, data: dict[str, Any]) -> Customer:
     """The storefront's customer matching `data`, created or brought up to date."""
+    _lock_identity(session, storefront_id, data)
     customer = _match(session, storefront_id, data)
     if customer is None:
         customer = Customer(storefront_id=storefront_id, external_id=data.get("external_id"))
@@ -28,6 +30,20 @@ def upsert_customer(session: Session, storefront_id: uuid.UUID, data: dict[str, 
             setattr(customer, field, data[field])
     session.flush()
     return customer
+
+
+def _lock_identity(session: Session, storefront_id: uuid.UUID, data: dict[str, Any]) -> None:
+    """On PostgreSQL, queue the transactions that may create the same customer: two
+    cases opened at once for one new customer must find one customer, not make two.
+    The lock (until commit) is the external id's, which alone decides the match; without
+    one, the match goes by e-mail and phone, and every such upsert of the storefront
+    queues on one lock. (SQLite runs one writer at a time anyway.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    identity = f"external:{data['external_id']}" if data.get("external_id") else "by-contact"
+    digest = hashlib.blake2b(f"customer:{storefront_id}:{identity}".encode(), digest_size=8)
+    key = int.from_bytes(digest.digest(), "big", signed=True)
+    session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 def _match(session: Session, storefront_id: uuid.UUID, data: dict[str, Any]) -> Customer | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from service.core.db import Base, IdMixin, TimestampMixin
 
@@ -19,7 +20,8 @@ class Storefront(IdMixin, TimestampMixin, Base):
     #: Case numbers read `<case_prefix>-000123`. Unique across storefronts, so a case
     #: number names one case whoever looks it up (`keys.available_prefix` derives one).
     case_prefix: Mapped[str] = mapped_column(String(12), unique=True, server_default="RMA")
-    #: The last case number issued; bumped with a row lock so numbers never collide.
+    #: On SQLite, the last case number issued (bumped in the creating transaction). On
+    #: PostgreSQL the storefront's own sequence issues them (`case_number_sequence`).
     case_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Warranty from the purchase date, unless an item overrides it.
     warranty_months: Mapped[int] = mapped_column(default=12, server_default="12")
@@ -63,3 +65,24 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     last_used_at: Mapped[datetime | None]
 
     storefront: Mapped[Storefront] = relationship(back_populates="api_keys")
+
+
+def case_number_sequence(storefront_id: uuid.UUID) -> str:
+    """The PostgreSQL sequence issuing a storefront's case numbers.
+
+    `nextval` takes no lock that lasts: with the counter column, each create of a
+    storefront held its row lock until commit, so a storefront's creations queued one
+    behind the other for the whole of each. The price: a create that fails after taking
+    its number leaves a gap (numbers stay unique and increasing).
+    """
+    return f"case_seq_{storefront_id.hex}"
+
+
+@event.listens_for(Storefront, "after_insert")
+def _make_case_number_sequence(_mapper: Mapper, connection: Connection, row: Storefront) -> None:
+    if connection.dialect.name == "postgresql":
+        # The name is made of the id's hex digits only; DDL takes no bound parameters.
+        start = (row.case_seq or 0) + 1
+        connection.execute(
+            text(f'CREATE SEQUENCE "{case_number_sequence(row.id)}" START WITH {start}')
+        )
