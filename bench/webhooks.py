@@ -74,12 +74,12 @@ def measure_webhooks(args: argparse.Namespace, instance: str) -> float:
                     open_case(session, shop, data, actor)
                 session.commit()
                 ids = list(session.scalars(select(WebhookDelivery.id)))
-            webhooks = Queue(handoff.QUEUE, connection=Redis.from_url(args.redis_url))
+            webhooks = Queue(handoff.DELIVERIES.queue, connection=Redis.from_url(args.redis_url))
             webhooks.empty()
             handoff.enqueue(ids)
             job_ids = webhooks.job_ids
         env = {**os.environ, **{key.upper(): str(value) for key, value in settings.items()}}
-        run_worker(env, handoff.QUEUE)
+        run_worker(env, handoff.DELIVERIES.queue)
         with database.sessionmaker() as session:
             statuses = session.scalars(select(WebhookDelivery.status)).all()
         database.engine.dispose()
