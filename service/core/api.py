@@ -25,6 +25,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from service.core import db, errors, idempotency
 from service.core.auth import authenticate
+from service.core.fastdump import dumper
 from service.core.fields import (
     UNSAFE_TEXT_MESSAGE,
     DateTime,
@@ -56,6 +57,15 @@ class Schema(ma.Schema):
         if isinstance(data, Mapping) and (unsafe := unsafe_text_errors(data)):
             raise ma.ValidationError(unsafe)
         return data
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        # The compiled dump (service.core.fastdump): the same output, far fewer calls.
+        fast = dumper(self)
+        if fast is None:
+            return super().dump(obj, many=many)
+        if (self.many if many is None else many) and obj is not None:
+            return [fast(item) for item in obj]
+        return fast(obj)
 
     def load(self, data: Any, **kwargs: Any) -> Any:
         cls = type(self)
