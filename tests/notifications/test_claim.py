@@ -61,24 +61,17 @@ def test_an_email_is_claimed_in_one_statement_and_an_sms_after_its_checks(app, d
     assert [s for s in seen if s not in ("SAVEPOINT", "RELEASE")] == ["UPDATE", "SELECT", "UPDATE"]
 
 
-@pytest.mark.parametrize("policy", ["resend", "hold"])
-def test_a_dead_workers_email_that_had_not_begun_data_is_claimed_again(
-    app, db_session, notices, monkeypatch, policy
+@pytest.mark.parametrize(
+    ("policy", "data_begun"),
+    [("resend", False), ("hold", False), ("resend", True)],
+    ids=["resend-before-data", "hold-before-data", "resend-after-data"],
+)
+def test_a_dead_workers_email_is_claimed_again_unless_held(
+    app, db_session, notices, monkeypatch, policy, data_begun
 ):
     monkeypatch.setattr(app.config["SETTINGS"], "email_uncertain_policy", policy)
     email = notices[Channel.email]
-    dead_worker_left(db_session, email, data_begun=False)
-    with app.app_context():
-        claimed = delivery.take(db_session, email.id, utcnow())
-    assert isinstance(claimed, delivery.Claimed) and claimed.attempts == 2
-
-
-def test_resend_claims_a_dead_workers_email_again_though_data_had_begun(
-    app, db_session, notices, monkeypatch
-):
-    monkeypatch.setattr(app.config["SETTINGS"], "email_uncertain_policy", "resend")
-    email = notices[Channel.email]
-    dead_worker_left(db_session, email, data_begun=True)
+    dead_worker_left(db_session, email, data_begun=data_begun)
     with app.app_context():
         claimed = delivery.take(db_session, email.id, utcnow())
     assert isinstance(claimed, delivery.Claimed) and claimed.attempts == 2
