@@ -1,5 +1,9 @@
 """case numbers from a sequence per storefront on PostgreSQL (no row lock until commit)
 
+A trigger makes each storefront's sequence when its row is inserted (by the app or by
+SQL) and drops it with the row; the storefronts there already get theirs here,
+starting after their last number.
+
 Revision ID: b4e8c2f6a1d9
 Revises: d8f2a6c4e1b3
 Create Date: 2026-12-02 18:40:00
@@ -15,30 +19,53 @@ down_revision: str | None = "d8f2a6c4e1b3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: As service.storefronts.models.case_number_sequence (migrations do not import the app).
+NAME = "'case_seq_' || replace({id}::text, '-', '')"
 
-def _name(storefront_id) -> str:
-    # As service.storefronts.models.case_number_sequence (migrations do not import the app).
-    hex_id = storefront_id.hex if hasattr(storefront_id, "hex") else str(storefront_id)
-    return "case_seq_" + hex_id.replace("-", "")
+FUNCTION = f"""
+CREATE FUNCTION storefront_case_sequence() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format('CREATE SEQUENCE %I START WITH %s', {NAME.format(id="NEW.id")},
+                       NEW.case_seq + 1);
+        RETURN NEW;
+    END IF;
+    EXECUTE format('DROP SEQUENCE IF EXISTS %I', {NAME.format(id="OLD.id")});
+    RETURN OLD;
+END $$
+"""
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
+    if op.get_bind().dialect.name != "postgresql":
         return  # SQLite keeps counting in storefronts.case_seq
-    for storefront_id, case_seq in bind.execute(sa.text("SELECT id, case_seq FROM storefronts")):
-        op.execute(f'CREATE SEQUENCE "{_name(storefront_id)}" START WITH {case_seq + 1}')
+    op.execute(FUNCTION)
+    op.execute(
+        "CREATE TRIGGER storefront_case_sequence AFTER INSERT OR DELETE ON storefronts "
+        "FOR EACH ROW EXECUTE FUNCTION storefront_case_sequence()"
+    )
+    op.execute(
+        sa.text(
+            "DO $$ DECLARE s record; BEGIN FOR s IN SELECT id, case_seq FROM storefronts LOOP "
+            f"EXECUTE format('CREATE SEQUENCE %I START WITH %s', {NAME.format(id='s.id')}, "
+            "s.case_seq + 1); END LOOP; END $$"
+        )
+    )
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
+    if op.get_bind().dialect.name != "postgresql":
         return
-    for (storefront_id,) in bind.execute(sa.text("SELECT id FROM storefronts")).all():
-        name = _name(storefront_id)
-        # The counter column takes over where the sequence stopped.
-        op.execute(
-            f"UPDATE storefronts SET case_seq = (SELECT CASE WHEN is_called THEN last_value "
-            f"ELSE last_value - 1 END FROM \"{name}\") WHERE id = '{storefront_id}'"
+    op.execute("DROP TRIGGER storefront_case_sequence ON storefronts")
+    op.execute("DROP FUNCTION storefront_case_sequence()")
+    # The counter column takes over where each sequence stopped.
+    op.execute(
+        sa.text(
+            "DO $$ DECLARE s record; n bigint; BEGIN FOR s IN SELECT id FROM storefronts LOOP "
+            f"EXECUTE format('SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 "
+            f"END FROM %I', {NAME.format(id='s.id')}) INTO n; "
+            "UPDATE storefronts SET case_seq = n WHERE id = s.id; "
+            f"EXECUTE format('DROP SEQUENCE %I', {NAME.format(id='s.id')}); "
+            "END LOOP; END $$"
         )
-        op.execute(f'DROP SEQUENCE "{name}"')
+    )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, event, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.core.db import Base, IdMixin, TimestampMixin
 
@@ -73,16 +72,8 @@ def case_number_sequence(storefront_id: uuid.UUID) -> str:
     `nextval` takes no lock that lasts: with the counter column, each create of a
     storefront held its row lock until commit, so a storefront's creations queued one
     behind the other for the whole of each. The price: a create that fails after taking
-    its number leaves a gap (numbers stay unique and increasing).
+    its number leaves a gap (numbers stay unique and increasing). A trigger makes the
+    sequence with the storefront's row, however the row is inserted, and drops it with
+    the row (migrations/versions/..._case_number_sequences.py).
     """
     return f"case_seq_{storefront_id.hex}"
-
-
-@event.listens_for(Storefront, "after_insert")
-def _make_case_number_sequence(_mapper: Mapper, connection: Connection, row: Storefront) -> None:
-    if connection.dialect.name == "postgresql":
-        # The name is made of the id's hex digits only; DDL takes no bound parameters.
-        start = (row.case_seq or 0) + 1
-        connection.execute(
-            text(f'CREATE SEQUENCE "{case_number_sequence(row.id)}" START WITH {start}')
-        )

@@ -8,15 +8,16 @@ e-mail address). On SQLite writers queue anyway."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, text
 
 from service.customers.models import Customer
 from service.storefronts.keys import create_storefront, issue_key
-from service.storefronts.models import Storefront
+from service.storefronts.models import Storefront, case_number_sequence
 from tests.conftest import case_payload
 
 CREATIONS = 50
@@ -79,3 +80,38 @@ def test_one_new_customer_without_an_external_id_is_made_once_too(committing_app
     results = create_many(committing_app, key, lambda n: contact)
     assert [status for status, _ in results] == [201] * CREATIONS
     assert customers(committing_app, storefront_id) == 1
+
+
+def test_a_storefront_inserted_by_sql_numbers_its_cases_and_takes_its_sequence_along(
+    committing_app,
+):
+    database = committing_app.extensions["database"]
+    storefront_id = uuid.uuid4()
+    with database.sessionmaker() as session:
+        # As a data import would: a plain INSERT, no ORM events, no service code.
+        session.execute(
+            insert(Storefront.__table__).values(
+                id=storefront_id, name="Imported", slug="imported", case_prefix="IMP"
+            )
+        )
+        _row, key = issue_key(session, session.get(Storefront, storefront_id))
+        session.commit()
+    try:
+        response = committing_app.test_client().post(
+            "/api/v1/cases",
+            json=case_payload(customer={"name": "New", "email": "new@example.com"}),
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert response.status_code == 201, response.get_json()
+        assert response.get_json()["number"] == "IMP-000001"
+    finally:
+        with database.sessionmaker() as session:
+            session.execute(delete(Customer).where(Customer.storefront_id == storefront_id))
+            session.execute(delete(Storefront).where(Storefront.id == storefront_id))
+            session.commit()
+            if session.get_bind().dialect.name == "postgresql":
+                left = session.scalar(
+                    text("SELECT count(*) FROM pg_class WHERE relname = :name"),
+                    {"name": case_number_sequence(storefront_id)},
+                )
+                assert left == 0  # dropped with its storefront
