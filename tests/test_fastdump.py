@@ -146,3 +146,19 @@ def test_a_whole_case_dumps_alike(app, db_session, walk, admin):
     with app.test_request_context(headers=admin.headers):
         g.principal = authenticate()  # the allowed actions are the caller's
         assert schema.dump(case) == marshmallow_dump(schema, case)
+
+
+def test_a_method_field_is_asked_of_the_schema_instance_being_dumped():
+    class Greeting(Schema):
+        text = ma.fields.Method("_text")
+
+        def __init__(self, greeting: str, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.greeting = greeting
+
+        def _text(self, obj: Any) -> str:
+            return f"{self.greeting}, {obj['name']}"
+
+    # Both instances share one compiled dumper; each answers with its own state.
+    assert Greeting("Hello").dump({"name": "Li"}) == {"text": "Hello, Li"}
+    assert Greeting("你好").dump({"name": "Li"}) == {"text": "你好, Li"}

@@ -64,8 +64,8 @@ class Schema(ma.Schema):
         if fast is None:
             return super().dump(obj, many=many)
         if (self.many if many is None else many) and obj is not None:
-            return [fast(item) for item in obj]
-        return fast(obj)
+            return [fast(self, item) for item in obj]
+        return fast(self, obj)
 
     def load(self, data: Any, **kwargs: Any) -> Any:
         cls = type(self)

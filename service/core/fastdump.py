@@ -12,7 +12,10 @@ less machinery:
   exactly as marshmallow writes it;
 - `Nested` and `List` of such fields are compiled recursively;
 - any other field (`Method`, `Function`, a custom `serialize`) is asked as marshmallow
-  asks it: `field.serialize(name, obj, accessor=schema.get_attribute)`.
+  asks it: `field.serialize(name, obj, accessor=schema.get_attribute)`, the field of
+  the schema instance being dumped (a `Method` field calls a method of its own schema;
+  inside a compiled `Nested`, of the nested instance the dumper was compiled with, so
+  a nested schema's methods must not depend on per-instance state).
 
 A schema with dump hooks (`pre_dump`, `post_dump`) or its own `get_attribute` is not
 compiled: `dumper` returns None and marshmallow dumps it. tests/test_fastdump.py checks
@@ -28,8 +31,8 @@ import marshmallow as ma
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from marshmallow.utils import missing
 
-#: (object) -> its dumped form.
-Dump = Callable[[Any], Any]
+#: (the schema instance being dumped, object) -> the object's dumped form.
+Dump = Callable[[Any, Any], Any]
 #: (the value read from the object, the object) -> the field's dumped value.
 Convert = Callable[[Any, Any], Any]
 
@@ -50,21 +53,21 @@ def _compile(schema: ma.Schema) -> Dump | None:
         return None
     if type(schema).get_attribute is not ma.Schema.get_attribute:
         return None
-    steps: list[tuple[str, str, Any, Convert | None, ma.fields.Field]] = []
+    steps: list[tuple[str, str, Any, Convert | None]] = []
     for name, field in schema.dump_fields.items():
         key = field.data_key if field.data_key is not None else name
         source = field.attribute or name
         if _reads_plainly(field) and "." not in source:
-            steps.append((key, source, field.dump_default, _converter(field, name), field))
+            steps.append((key, source, field.dump_default, _converter(field, name)))
         else:
-            steps.append((key, name, missing, None, field))
-    accessor = schema.get_attribute
+            steps.append((key, name, missing, None))
 
-    def dump(obj: Any) -> dict[str, Any]:
+    def dump(current: ma.Schema, obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, source, default, convert, field in steps:
+        for key, source, default, convert in steps:
             if convert is None:  # marshmallow's own way, for this field only
-                value = field.serialize(source, obj, accessor=accessor)
+                field = current.dump_fields[source]
+                value = field.serialize(source, obj, accessor=current.get_attribute)
                 if value is not missing:
                     out[key] = value
                 continue
@@ -93,11 +96,14 @@ def _converter(field: ma.fields.Field, name: str) -> Convert:
     """What `field._serialize` does with a value, Nested and List compiled."""
     cls = type(field)
     if isinstance(field, ma.fields.Nested) and cls._serialize is ma.fields.Nested._serialize:
-        inner = dumper(field.schema)
+        nested = field.schema
+        inner = dumper(nested)
         if inner is not None:
-            if field.schema.many or field.many:
-                return lambda value, _obj: None if value is None else [inner(v) for v in value]
-            return lambda value, _obj: None if value is None else inner(value)
+            if nested.many or field.many:
+                return lambda value, _obj: (
+                    None if value is None else [inner(nested, v) for v in value]
+                )
+            return lambda value, _obj: None if value is None else inner(nested, value)
     if isinstance(field, ma.fields.List) and cls._serialize is ma.fields.List._serialize:
         # List._serialize hands each item to its inner field's `_serialize`.
         convert_item = _converter(field.inner, name)
